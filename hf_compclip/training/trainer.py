@@ -1,0 +1,197 @@
+"""`CompositionalCLIPTrainer`: the Hugging Face Trainer with CE-CLIP's loss, returning a plain `CLIPModel`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import Trainer
+
+from hf_compclip.losses import compositional_loss
+from hf_compclip.training.callbacks import LogitScaleClampCallback
+from hf_compclip.training.collator import CompositionalCLIPCollator, check_columns
+from hf_compclip.training.config import CompositionalCLIPConfig
+
+STATE_FILE = "compositional_state.json"
+"""Written beside the optimizer state in every checkpoint: the CMR thresholds are training state."""
+
+
+def _negative_types_of(dataset: Any) -> list[str] | None:
+    """Slot names from the dataset's ``negative_types`` column, or ``negative_<k>`` from the slot count."""
+    if dataset is None or not hasattr(dataset, "column_names") or "negatives" not in dataset.column_names:
+        return None
+    first = dataset[0]
+    names = first.get("negative_types")
+    return list(names) if names else [f"negative_{k}" for k in range(len(first["negatives"]))]
+
+
+class CompositionalCLIPTrainer(Trainer):
+    """Fine-tune any `CLIPModel` with CE-CLIP's losses (ITC with hard negatives, IMC, CMR).
+
+    Args:
+        model: a `CLIPModel` (or a peft model wrapping one).
+        args: a [`CompositionalCLIPConfig`].
+        train_dataset, eval_dataset: rows with ``image``, ``caption`` and, unless plain CLIP loss is configured,
+            ``negatives``, ``negative_mask`` (and optionally ``negative_types``, used to name logged thresholds).
+        processing_class: the model's `CLIPProcessor`; used by the default collator and saved with the model.
+        evaluator: optional callable ``evaluator(model, processor) -> dict[str, float]`` run at every evaluation;
+            its scores are logged with the ``eval_`` prefix, so ``metric_for_best_model`` can name them.
+
+    The captions and the valid negatives go through the model in one forward call (FSDP gathers parameters
+    per forward call); the loss is exact under any number of processes (see `compositional_loss`); the CMR
+    thresholds are saved in every checkpoint and restored on resume.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        args: CompositionalCLIPConfig | None = None,
+        data_collator: Callable | None = None,
+        train_dataset: Any = None,
+        eval_dataset: Any = None,
+        processing_class: Any = None,
+        evaluator: Callable[[nn.Module, Any], dict[str, float]] | None = None,
+        callbacks: list | None = None,
+        **kwargs: Any,
+    ) -> None:
+        args = args if args is not None else CompositionalCLIPConfig(output_dir="compclip-output")
+        if not isinstance(args, CompositionalCLIPConfig):
+            raise TypeError(f"args must be a CompositionalCLIPConfig, got {type(args).__name__}")
+        for name, dataset in (("train_dataset", train_dataset), ("eval_dataset", eval_dataset)):
+            if dataset is not None and hasattr(dataset, "column_names"):
+                check_columns(
+                    dataset.column_names, needs_negatives=args.uses_negatives, dataset_name=name, image_column="image"
+                )
+        if data_collator is None:
+            if processing_class is None:
+                raise ValueError("pass the model's processor as processing_class (or a data_collator of your own)")
+            max_length = args.text_max_length or model.config.text_config.max_position_embeddings
+            data_collator = CompositionalCLIPCollator(
+                processing_class, max_length=max_length, with_negatives=args.uses_negatives
+            )
+        callbacks = [*(callbacks or []), LogitScaleClampCallback(args.max_logit_scale)]
+        super().__init__(
+            model=model,
+            args=args,
+            data_collator=data_collator,
+            train_dataset=train_dataset,
+            eval_dataset=eval_dataset,
+            processing_class=processing_class,
+            callbacks=callbacks,
+            **kwargs,
+        )
+        self.loss_is_scaled_for_ga = False  # our loss is a per-batch mean: divide by the accumulation steps
+        self.evaluator = evaluator
+        self.negative_types = _negative_types_of(train_dataset) or _negative_types_of(eval_dataset) or []
+        self.thresholds = torch.zeros(len(self.negative_types))
+        self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
+
+    # ----------------------------------------------------------------------------------------------- the loss
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        num_images = inputs["pixel_values"].shape[0]
+        negative_mask = inputs.get("negative_mask")
+        input_ids, attention_mask = inputs["input_ids"], inputs["attention_mask"]
+        if negative_mask is not None:
+            input_ids = torch.cat([input_ids, inputs["negative_input_ids"]])
+            attention_mask = torch.cat([attention_mask, inputs["negative_attention_mask"]])
+        outputs = model(input_ids=input_ids, attention_mask=attention_mask, pixel_values=inputs["pixel_values"])
+        captions = outputs.text_embeds[:num_images]
+        negatives = None
+        if negative_mask is not None:
+            negatives = captions.new_zeros((*negative_mask.shape, captions.shape[-1]))
+            negatives[negative_mask] = outputs.text_embeds[num_images:]
+        logit_scale = self.accelerator.unwrap_model(model).logit_scale.exp()
+        if len(self.thresholds) == 0 and negative_mask is not None:
+            self.negative_types = [f"negative_{k}" for k in range(negative_mask.shape[1])]
+            self.thresholds = torch.zeros(negative_mask.shape[1])
+        out = compositional_loss(
+            outputs.image_embeds, captions, negatives, negative_mask, logit_scale, self.thresholds,
+            **self.args.loss_kwargs(),
+        )  # fmt: skip
+        if not torch.isfinite(out.loss):
+            raise FloatingPointError(
+                f"CE-CLIP loss is {out.loss.item()} at step {self.state.global_step} (itc={out.itc_loss.item():.4g}, "
+                f"imc={out.imc_loss.item():.4g}, cmr={out.cmr_loss.item():.4g}, logit_scale={logit_scale.item():.4g}). "
+                "Lower the learning rate, prefer bf16 to fp16, and resume from the last checkpoint."
+            )
+        mode = "train" if model.training else "eval"
+        if model.training:
+            self.thresholds = out.thresholds
+        self._record(mode, out, logit_scale, negative_mask)
+        return (out.loss, outputs) if return_outputs else out.loss
+
+    def _record(self, mode: str, out, logit_scale: torch.Tensor, negative_mask: torch.Tensor | None) -> None:
+        metrics = self._metrics[mode]
+        for name in ("itc_loss", "imc_loss", "cmr_loss"):
+            metrics[name].append(getattr(out, name).item())
+        metrics["logit_scale"].append(logit_scale.item())
+        if negative_mask is not None:
+            metrics["valid_negatives"].append(negative_mask.float().mean().item())
+        if mode == "train":
+            for name, value in zip(self.negative_types, out.thresholds.tolist(), strict=True):
+                metrics[f"threshold/{name}"].append(value)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        mode = "eval" if any(key.startswith("eval_") for key in logs) else "train"
+        prefix = "eval_" if mode == "eval" else ""
+        for name, values in self._metrics[mode].items():
+            if values:
+                logs[f"{prefix}{name}"] = sum(values) / len(values)
+        self._metrics[mode].clear()
+        super().log(logs, start_time)
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad(), self.compute_loss_context_manager():
+            loss = self.compute_loss(model, inputs)
+        return loss.detach(), None, None
+
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+        metrics: dict[str, float] = {}
+        if eval_dataset is not None or self.eval_dataset is not None:
+            metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+        if self.evaluator is not None:
+            scores = self.evaluator(self.accelerator.unwrap_model(self.model), self.processing_class)
+            scores = {f"{metric_key_prefix}_{name}": value for name, value in scores.items()}
+            self.log(scores)
+            metrics.update(scores)
+        return metrics
+
+    # ---------------------------------------------------------------------------------------- the optimizer
+    def get_decay_parameter_names(self, model: nn.Module) -> list[str]:
+        """Weight matrices only: no decay on 1-d parameters (gains, biases), embedding tables or logit_scale."""
+        embedding_tables = {
+            f"{module_name}.weight" if module_name else "weight"
+            for module_name, module in model.named_modules()
+            if isinstance(module, nn.Embedding)
+        }
+        return [
+            name
+            for name, parameter in model.named_parameters()
+            if parameter.ndim >= 2 and name not in embedding_tables and not name.endswith("logit_scale")
+        ]
+
+    # ---------------------------------------------------------------------------- thresholds in checkpoints
+    def _save_optimizer_and_scheduler(self, output_dir: str) -> None:
+        super()._save_optimizer_and_scheduler(output_dir)
+        if self.args.should_save:
+            state = {"negative_types": self.negative_types, "thresholds": self.thresholds.tolist()}
+            with open(os.path.join(output_dir, STATE_FILE), "w") as file:
+                json.dump(state, file, indent=2)
+
+    def _load_optimizer_and_scheduler(self, checkpoint: str | None) -> None:
+        super()._load_optimizer_and_scheduler(checkpoint)
+        if checkpoint is None:
+            return
+        path = os.path.join(checkpoint, STATE_FILE)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path} is missing: this checkpoint has no CMR thresholds to resume from")
+        with open(path) as file:
+            state = json.load(file)
+        self.negative_types = state["negative_types"]
+        self.thresholds = torch.tensor(state["thresholds"], dtype=torch.float32)
