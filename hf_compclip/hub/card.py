@@ -1,0 +1,208 @@
+"""Model cards written from what a run did: its base, data, negatives, losses, settings, plots and scores.
+
+The card is rendered from plain values (no training objects), so the trainer, the converter and a user with
+a folder of results all produce the same document. Scores go twice: as a table for people, and as
+``model-index`` metadata (``EvalResult`` entries) that the Hub indexes and that :func:`card_eval_results`
+reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+TEMPLATE_NAME = "model_card.md"
+DEFAULT_MODEL_NAME = "compclip-model"
+# Stands in for the repository id in the loading snippet of a card saved before the model had one; a push fills it.
+LOCAL_PLACEHOLDER_ID = "path/to/this/folder"
+_HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+
+_COMPOSITIONAL = ("image-text-matching", "Compositional image-text matching")
+_ZERO_SHOT = ("zero-shot-image-classification", "Zero-shot image classification")
+_RETRIEVAL = ("image-text-retrieval", "Image-text retrieval")
+
+# Display names of the benchmarks the evaluation harness reports, keyed by a normalised spelling.
+_BENCHMARK_NAMES = {
+    "sugarcrepe": "SugarCrepe",
+    "sugarcrepe++": "SugarCrepe++",
+    "sugarcrepe-pp": "SugarCrepe++",
+    "aro-vg-relation": "ARO VG-Relation",
+    "aro-vg-attribution": "ARO VG-Attribution",
+    "aro-coco-order": "ARO COCO-Order",
+    "aro-flickr30k-order": "ARO Flickr30k-Order",
+    "valse": "VALSE",
+    "vl-checklist": "VL-CheckList",
+    "winoground": "Winoground",
+    "imagenet": "ImageNet",
+    "imagenet-zero-shot": "ImageNet",
+    "coco-retrieval": "COCO retrieval",
+    "flickr30k-retrieval": "Flickr30k retrieval",
+}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def _task(benchmark: str) -> tuple[str, str]:
+    key = _normalise(benchmark)
+    if "retrieval" in key:
+        return _RETRIEVAL
+    if "zero-shot" in key or "imagenet" in key or "cifar" in key:
+        return _ZERO_SHOT
+    return _COMPOSITIONAL
+
+
+def _format(value: Any) -> str:
+    """A table cell: floats to four significant digits, pipes escaped so a value cannot split its row."""
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _rows(values: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    return [(str(key), _format(value)) for key, value in (values or {}).items()]
+
+
+def _check_numbers(table: Mapping[str, Mapping[str, Any]], what: str) -> None:
+    for benchmark, metrics in table.items():
+        if not isinstance(metrics, Mapping):
+            raise ValueError(f"{what}[{benchmark!r}] must map metric names to numbers, got {type(metrics).__name__}")
+        for metric, value in metrics.items():
+            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+                raise ValueError(f"{what}[{benchmark!r}][{metric!r}] must be a finite number, got {value!r}")
+
+
+def eval_results_to_hub(eval_results: Mapping[str, Mapping[str, float]]) -> list[EvalResult]:
+    """``{benchmark: {metric: value}}`` as Hub ``EvalResult`` entries; the keys are kept verbatim for the round trip."""
+    _check_numbers(eval_results, "eval_results")
+    entries = []
+    for benchmark, metrics in eval_results.items():
+        task_type, task_name = _task(benchmark)
+        for metric, value in metrics.items():
+            entries.append(
+                EvalResult(
+                    task_type=task_type,
+                    task_name=task_name,
+                    dataset_type=benchmark,
+                    dataset_name=_BENCHMARK_NAMES.get(_normalise(benchmark), benchmark),
+                    metric_type=metric,
+                    metric_name=metric,
+                    metric_value=float(value),
+                )
+            )
+    return entries
+
+
+def card_eval_results(card: ModelCard | str | Path) -> dict[str, dict[str, float]]:
+    """The ``{benchmark: {metric: value}}`` dict stored in a card's model-index (a card, its text, or a path)."""
+    if not isinstance(card, ModelCard):
+        card = ModelCard.load(card) if isinstance(card, Path) else ModelCard(card)
+    results: dict[str, dict[str, float]] = {}
+    for entry in card.data.eval_results or []:
+        results.setdefault(entry.dataset_type, {})[entry.metric_type] = entry.metric_value
+    return results
+
+
+def render_model_card(
+    *,
+    base_model: str | None,
+    model_name: str | None = None,
+    repo_id: str | None = None,
+    datasets: Sequence[str] = (),
+    negatives_generator: str | None = None,
+    negatives_quality: Mapping[str, float] | None = None,
+    loss_config: Mapping[str, Any] | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    eval_results: Mapping[str, Mapping[str, float]] | None = None,
+    threshold_plot: str | Path | None = None,
+    conversion: Mapping[str, str] | None = None,
+    license: str | None = None,
+    tags: Iterable[str] = (),
+) -> str:
+    """The card's Markdown text with YAML metadata.
+
+    Args:
+        base_model: the checkpoint training started from (a Hub id or a path); ``None`` for a conversion.
+        model_name: the name in the model-index; defaults to the last part of ``repo_id``.
+        repo_id: where the model lives or will live, used in the loading snippet.
+        datasets: training data; names that look like Hub dataset ids also go into the metadata.
+        negatives_generator: the hard-negative generator's name (and version), e.g. ``"ce-clip-spacy@1"``.
+        negatives_quality: the generator's quality figures (e.g. blind-classifier accuracy, valid fraction).
+        loss_config: loss names, weights and threshold settings.
+        hyperparameters: optimiser, schedule, batch size, epochs, seed, ...
+        eval_results: ``{benchmark: {metric: value}}``, rendered as a table and as model-index metadata.
+        threshold_plot: the CMR threshold-curve image; the card links it by file name, next to README.md.
+        conversion: provenance of a converted checkpoint (source, architecture, activation and why).
+    """
+    trained = conversion is None
+    model_name = model_name or (repo_id.split("/")[-1] if repo_id else DEFAULT_MODEL_NAME)
+    eval_entries = eval_results_to_hub(eval_results) if eval_results else None
+    _check_numbers({"negatives_quality": negatives_quality or {}}, "")
+    hub_datasets = [name for name in datasets if _HUB_ID.match(name)]
+    default_tags = ["clip", "compositionality", "hf-compclip"] + (["ce-clip", "hard-negatives"] if trained else [])
+    card_data = ModelCardData(
+        base_model=base_model,
+        datasets=hub_datasets or None,
+        eval_results=eval_entries,
+        language="en",
+        library_name="transformers",
+        license=license,
+        model_name=model_name,
+        pipeline_tag="zero-shot-image-classification",
+        tags=list(dict.fromkeys([*default_tags, *tags])),
+    )
+    if trained:
+        source = f" `{base_model}`" if base_model else ""
+        summary = f"A CLIP model fine-tuned from{source} for compositional image-text understanding with CE-CLIP."
+    else:
+        summary = "An open_clip CLIP checkpoint converted to a transformers `CLIPModel`."
+    template = resources.files("hf_compclip.hub").joinpath("templates", TEMPLATE_NAME).read_text(encoding="utf-8")
+    card = ModelCard.from_template(
+        card_data,
+        template_str=template,
+        title=model_name,
+        summary=summary,
+        load_id=repo_id or LOCAL_PLACEHOLDER_ID,
+        trained=trained,
+        base_model=base_model,
+        datasets=list(datasets),
+        negatives_generator=negatives_generator,
+        negatives_quality=_rows(negatives_quality),
+        loss_config=_rows(loss_config),
+        hyperparameters=_rows(hyperparameters),
+        threshold_plot=Path(threshold_plot).name if threshold_plot else None,
+        conversion=_rows(conversion),
+        eval_rows=[
+            (benchmark, metric, _format(value))
+            for benchmark, metrics in (eval_results or {}).items()
+            for metric, value in metrics.items()
+        ],
+    )
+    return str(card)
+
+
+def save_model_card(output_dir: str | Path, **card_inputs: Any) -> Path:
+    """Write ``README.md`` into ``output_dir`` (copying the threshold plot beside it) and return its path.
+
+    Takes the keyword arguments of :func:`render_model_card`.
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    plot = card_inputs.get("threshold_plot")
+    if plot is not None:
+        plot = Path(plot)
+        if not plot.is_file():
+            raise FileNotFoundError(f"threshold_plot {plot} does not exist")
+        if plot.resolve() != (output_dir / plot.name).resolve():
+            shutil.copyfile(plot, output_dir / plot.name)
+    path = output_dir / "README.md"
+    path.write_text(render_model_card(**card_inputs), encoding="utf-8")
+    return path

@@ -1,0 +1,71 @@
+"""Fixtures of the hub tests: open_clip importable without torchvision, and small saved model folders."""
+
+from __future__ import annotations
+
+import enum
+import sys
+import types
+
+import pytest
+
+
+def _torchvision_stub() -> dict[str, types.ModuleType]:
+    """The torchvision names open_clip 3.3 touches at import time, as inert stand-ins.
+
+    open_clip imports them for its image transforms and FrozenBatchNorm2d, neither of which building a
+    ViT-CLIP or tokenising uses; no CPU torchvision wheel exists for this torch.
+    """
+    torchvision = types.ModuleType("torchvision")
+    transforms = types.ModuleType("torchvision.transforms")
+    functional = types.ModuleType("torchvision.transforms.functional")
+    ops = types.ModuleType("torchvision.ops")
+    misc = types.ModuleType("torchvision.ops.misc")
+
+    class InterpolationMode(enum.Enum):
+        NEAREST = "nearest"
+        BILINEAR = "bilinear"
+        BICUBIC = "bicubic"
+
+    transforms.InterpolationMode = InterpolationMode
+    for name in (
+        "Normalize",
+        "Compose",
+        "RandomResizedCrop",
+        "ToTensor",
+        "Resize",
+        "CenterCrop",
+        "ColorJitter",
+        "Grayscale",
+    ):
+        setattr(transforms, name, type(name, (), {"__init__": lambda self, *args, **kwargs: None}))
+    misc.FrozenBatchNorm2d = type("FrozenBatchNorm2d", (), {})
+    transforms.functional = functional
+    ops.misc = misc
+    torchvision.transforms = transforms
+    torchvision.ops = ops
+    return {
+        "torchvision": torchvision,
+        "torchvision.transforms": transforms,
+        "torchvision.transforms.functional": functional,
+        "torchvision.ops": ops,
+        "torchvision.ops.misc": misc,
+    }
+
+
+@pytest.fixture(scope="session")
+def open_clip():
+    """open_clip imported against the stub, which is removed again at once.
+
+    transformers must be imported first and the stub must not stay in ``sys.modules``: transformers probes
+    for torchvision with ``find_spec``, which fails on a module without a spec.
+    """
+    import transformers  # noqa: F401
+
+    stub = _torchvision_stub()
+    sys.modules.update(stub)
+    try:
+        import open_clip
+    finally:
+        for name in stub:
+            sys.modules.pop(name, None)
+    return open_clip
