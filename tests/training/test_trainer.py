@@ -237,3 +237,16 @@ def test_nan_loss_stops_with_the_terms(tiny_clip, tmp_path):
     )
     with pytest.raises(FloatingPointError, match=r"loss is nan at step 0 \(itc=nan"):
         trainer.train()
+
+
+def test_training_curves_plot(tiny_clip, tmp_path):
+    from hf_compclip.training.plots import plot_training_curves, training_curves
+
+    trainer = train(tiny_clip, tmp_path, max_steps=10, logging_steps=2)
+    series = training_curves(trainer.state.log_history)
+    assert series["threshold/relation"][0] == [2, 4, 6, 8, 10]
+    assert set(series) >= {"loss", "itc_loss", "imc_loss", "cmr_loss", "threshold/object"}
+    path = plot_training_curves(trainer.state.log_history, tmp_path / "curves.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="logging_steps"):
+        plot_training_curves([{"step": 1, "learning_rate": 0.1}], tmp_path / "empty.png")
