@@ -1,0 +1,63 @@
+"""Reading benchmark files with errors that say which file, which record and where to get the official copy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def require_file(path: str | Path, benchmark: str, published_at: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{benchmark}: file {path} not found. The official copy is published at {published_at}; "
+            f"place it under that name in the data root."
+        )
+    return path
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+
+
+def read_jsonl(path: str | Path) -> list[Any]:
+    path = Path(path)
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}, line {number}: not valid JSON: {error}") from None
+    return records
+
+
+def get_field(record: Any, name: str, where: str, kind: type | tuple[type, ...] = object) -> Any:
+    """``record[name]``, or a ValueError naming the file and record when it is missing or of the wrong type."""
+    if not isinstance(record, Mapping):
+        raise ValueError(f"{where}: expected an object with field {name!r}, got {type(record).__name__}")
+    if name not in record:
+        raise ValueError(f"{where}: missing field {name!r} (fields present: {sorted(record)})")
+    value = record[name]
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ValueError(f"{where}: field {name!r} should be {expected}, got {type(value).__name__}")
+    return value
+
+
+def records_of(data: Any, path: Path) -> list[tuple[str, Any]]:
+    """(id, record) pairs from a JSON dict keyed by id or a JSON list (ids are then list positions)."""
+    if isinstance(data, Mapping):
+        return [(str(key), value) for key, value in data.items()]
+    if isinstance(data, list):
+        return [(str(index), value) for index, value in enumerate(data)]
+    raise ValueError(f"{path}: expected a JSON object or list of items, got {type(data).__name__}")
