@@ -97,3 +97,47 @@ def resolve_architecture(model_name: str) -> tuple[OpenClipArchitecture, bool]:
             "Pass an OpenClipArchitecture for others."
         )
     return OPEN_CLIP_ARCHITECTURES[base_name], quick_gelu
+
+
+_CONFIG_FIELDS = {
+    "": {"embed_dim", "vision_cfg", "text_cfg", "quick_gelu", "custom_text"},
+    "vision_cfg": {"image_size", "layers", "width", "patch_size", "head_width", "mlp_ratio"},
+    "text_cfg": {"context_length", "vocab_size", "width", "heads", "layers"},
+}
+
+
+def architecture_from_open_clip_config(
+    config: dict, origin: str = "the model config"
+) -> tuple[OpenClipArchitecture, bool]:
+    """An architecture from open_clip's own model-config JSON (``model_configs/<name>.json``), and its QuickGELU flag.
+
+    Fields that change the network beyond what ``CLIPModel`` can hold (layer scale, pooling variants, text
+    towers from other libraries, ...) are refused by name rather than ignored.
+    """
+    for section, allowed in _CONFIG_FIELDS.items():
+        fields = config.get(section, {}) if section else config
+        unsupported = sorted(set(fields) - allowed)
+        if unsupported:
+            where = f"{section}." if section else ""
+            raise ValueError(f"{origin}: unsupported open_clip setting(s) {', '.join(where + f for f in unsupported)}")
+    if config.get("custom_text"):
+        raise ValueError(f"{origin}: custom text towers have no CLIPModel equivalent")
+    try:
+        vision, text = config["vision_cfg"], config["text_cfg"]
+        architecture = OpenClipArchitecture(
+            embed_dim=config["embed_dim"],
+            image_size=vision["image_size"],
+            patch_size=vision["patch_size"],
+            vision_width=vision["width"],
+            vision_layers=vision["layers"],
+            vision_head_width=vision.get("head_width", 64),
+            vision_mlp_ratio=vision.get("mlp_ratio", 4.0),
+            text_width=text["width"],
+            text_layers=text["layers"],
+            text_heads=text.get("heads", 8),
+            context_length=text.get("context_length", 77),
+            vocab_size=text.get("vocab_size", 49408),
+        )
+    except KeyError as error:
+        raise ValueError(f"{origin}: missing field {error.args[0]!r}") from None
+    return architecture, bool(config.get("quick_gelu", False))

@@ -16,7 +16,7 @@ import torch
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
 
 from .clip_tokenizer import openai_clip_tokenizer
-from .open_clip_architectures import OpenClipArchitecture, resolve_architecture
+from .open_clip_architectures import QUICK_GELU_SUFFIX, OpenClipArchitecture, resolve_architecture
 from .open_clip_checkpoint import Activation, detect_activation, load_open_clip_checkpoint
 
 logger = logging.getLogger(__name__)
@@ -197,10 +197,10 @@ def convert_open_clip_checkpoint(
         tokenizer: the tokenizer to save; by default OpenAI's, built from ``bpe_path`` or open_clip's BPE file.
     """
     loaded = load_open_clip_checkpoint(checkpoint)
-    table_architecture, name_says_quick_gelu = (
-        resolve_architecture(model_name) if architecture is None else (None, False)
-    )
-    architecture = architecture or table_architecture
+    if architecture is None:
+        architecture, name_says_quick_gelu = resolve_architecture(model_name)
+    else:
+        name_says_quick_gelu = model_name.endswith(QUICK_GELU_SUFFIX)
     names = [checkpoint_name or ""]
     if not isinstance(checkpoint, Mapping):
         names += [Path(checkpoint).name, Path(checkpoint).parent.name]

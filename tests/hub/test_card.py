@@ -1,0 +1,101 @@
+"""Model cards: content rendered from a run's plain values, and eval results surviving the Hub's parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from huggingface_hub import ModelCard
+
+from hf_compclip.hub import card_eval_results, render_model_card, save_model_card
+
+EVAL_RESULTS = {
+    "sugarcrepe": {"replace_obj": 0.9123, "swap_att": 0.7012, "add_att": 0.85},
+    "aro_vg_relation": {"macro_accuracy": 0.8301},
+    "imagenet_zero_shot": {"top1": 0.499},
+    "coco_retrieval": {"image_to_text_r@1": 0.61},
+}
+
+
+def _inputs(tmp_path: Path) -> dict:
+    plot = tmp_path / "plots" / "cmr_thresholds.png"
+    plot.parent.mkdir()
+    plot.write_bytes(b"\x89PNG fake")
+    return {
+        "base_model": "openai/clip-vit-base-patch32",
+        "repo_id": "org/compclip",
+        "datasets": ["COCO 2014 train captions", "yerevann/coco-karpathy"],
+        "negatives_generator": "ce-clip-pos@1",
+        "negatives_quality": {"blind classifier accuracy": 0.6312, "valid relation slots": 0.41},
+        "loss_config": {"lambda_imc": 0.3, "lambda_cmr": 0.2, "threshold": "adaptive", "upper_bound": 10},
+        "hyperparameters": {"learning_rate": 5e-6, "per_device_train_batch_size": 256, "seed": 42},
+        "eval_results": EVAL_RESULTS,
+        "threshold_plot": plot,
+        "license": "mit",
+    }
+
+
+def test_eval_results_round_trip_through_hub_parser(tmp_path: Path) -> None:
+    path = save_model_card(tmp_path / "model", **_inputs(tmp_path))
+
+    loaded = ModelCard.load(path)
+    assert card_eval_results(loaded) == EVAL_RESULTS
+    assert card_eval_results(path.read_text()) == EVAL_RESULTS
+    entries = {(entry.dataset_type, entry.metric_type): entry for entry in loaded.data.eval_results}
+    assert entries["sugarcrepe", "swap_att"].metric_value == pytest.approx(0.7012)
+    assert entries["sugarcrepe", "swap_att"].dataset_name == "SugarCrepe"
+    assert entries["aro_vg_relation", "macro_accuracy"].dataset_name == "ARO VG-Relation"
+    assert entries["imagenet_zero_shot", "top1"].task_type == "zero-shot-image-classification"
+    assert entries["coco_retrieval", "image_to_text_r@1"].task_type == "image-text-retrieval"
+    assert entries["sugarcrepe", "add_att"].task_type == "image-text-matching"
+    assert loaded.data.model_name == "compclip"
+
+
+def test_metadata_and_sections(tmp_path: Path) -> None:
+    path = save_model_card(tmp_path / "model", **_inputs(tmp_path))
+    card = ModelCard.load(path)
+    text = path.read_text()
+
+    assert card.data.base_model == "openai/clip-vit-base-patch32"
+    assert card.data.datasets == ["yerevann/coco-karpathy"]  # only Hub ids go into metadata
+    assert card.data.license == "mit"
+    assert card.data.library_name == "transformers"
+    assert {"clip", "ce-clip", "hf-compclip"} <= set(card.data.tags)
+    assert "Training data: COCO 2014 train captions, yerevann/coco-karpathy" in text
+    assert "Hard negatives: `ce-clip-pos@1`" in text
+    assert "| blind classifier accuracy | 0.6312 |" in text
+    assert "| lambda_imc | 0.3 |" in text
+    assert "| learning_rate | 5e-06 |" in text
+    assert "| sugarcrepe | replace_obj | 0.9123 |" in text
+    assert 'CLIPModel.from_pretrained("org/compclip")' in text
+    assert "49.9%" in text  # the zero-shot cost
+    assert "@inproceedings{zhang2024contrasting" in text
+    assert "![CMR thresholds over training](cmr_thresholds.png)" in text
+    assert (tmp_path / "model" / "cmr_thresholds.png").read_bytes() == b"\x89PNG fake"
+
+
+def test_conversion_card_has_no_training_claims() -> None:
+    text = render_model_card(base_model=None, conversion={"source": "epoch_5.pt", "activation": "quick_gelu"})
+    assert "| activation | quick_gelu |" in text
+    assert "## Training" not in text
+    assert "@inproceedings" not in text
+    assert ModelCard(text).data.eval_results is None
+
+
+def test_table_cells_cannot_break_rows() -> None:
+    text = render_model_card(base_model="b", hyperparameters={"schedule": "cosine|warmup\n50"})
+    assert "| schedule | cosine\\|warmup 50 |" in text
+
+
+@pytest.mark.parametrize(
+    "bad", [{"sugarcrepe": {"replace_obj": "high"}}, {"valse": {"avg": float("nan")}}, {"x": 0.5}]
+)
+def test_bad_eval_results_are_named(bad: dict) -> None:
+    benchmark = next(iter(bad))
+    with pytest.raises(ValueError, match=rf"eval_results\['{benchmark}'\]"):
+        render_model_card(base_model="b", eval_results=bad)
+
+
+def test_missing_plot_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"threshold_plot .*missing\.png"):
+        save_model_card(tmp_path, base_model="b", threshold_plot=tmp_path / "missing.png")
