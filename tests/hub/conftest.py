@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,23 @@ def open_clip():
         for name in stub:
             sys.modules.pop(name, None)
     return open_clip
+
+
+@pytest.fixture(scope="session")
+def saved_tiny_model(tmp_path_factory) -> Path:
+    """A trainer-like output folder: the shipped model plus the state a push must leave behind."""
+    from hf_compclip.hub import save_model_card
+    from hf_compclip.tiny import build_tiny_clip
+
+    folder = tmp_path_factory.mktemp("run")
+    model, processor = build_tiny_clip(["a red cube left of a blue ball", "a blue cube"], vocab_size=300)
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    save_model_card(folder, base_model="tiny-random-clip", eval_results={"shapes": {"accuracy": 0.75}})
+    (folder / "checkpoint-10").mkdir()
+    (folder / "checkpoint-10" / "model.safetensors").write_bytes(b"old")
+    (folder / "runs").mkdir()
+    (folder / "runs" / "events.out.tfevents").write_bytes(b"log")
+    (folder / "training_args.bin").write_bytes(b"pickle")
+    (folder / "optimizer.pt").write_bytes(b"state")
+    return folder

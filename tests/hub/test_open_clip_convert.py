@@ -13,61 +13,18 @@ from transformers import AutoProcessor, CLIPModel
 
 from hf_compclip.hub import (
     OPEN_CLIP_ARCHITECTURES,
-    OpenClipArchitecture,
     architecture_from_open_clip_config,
     convert_open_clip_checkpoint,
     detect_activation,
     openai_clip_tokenizer,
 )
 
-SMALL = OpenClipArchitecture(
-    embed_dim=32,
-    image_size=32,
-    patch_size=8,
-    vision_width=64,
-    vision_layers=2,
-    vision_head_width=32,
-    text_width=48,
-    text_layers=2,
-    text_heads=4,
-)
-CAPTIONS = ["a dog on a sofa", "a sofa on a dog", "Two RED cups, left of the bowl!", "café"]
-
-
-def _perturb(model: torch.nn.Module) -> None:
-    """Move layer-norm gains and biases off 1 and 0, so that a mapping mistake there shows in the embeddings."""
-    generator = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if parameter.ndim == 1 and "embedding" not in name:
-                parameter.add_(0.1 * torch.randn(parameter.shape, generator=generator))
-
-
-def _small_open_clip(open_clip, quick_gelu: bool) -> torch.nn.Module:
-    from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
-
-    torch.manual_seed(0)
-    vision = CLIPVisionCfg(layers=2, width=64, head_width=32, patch_size=8, image_size=32)
-    text = CLIPTextCfg(context_length=77, vocab_size=49408, width=48, heads=4, layers=2)
-    model = CLIP(embed_dim=32, vision_cfg=vision, text_cfg=text, quick_gelu=quick_gelu).eval()
-    _perturb(model)
-    return model
-
-
-def _max_differences(
-    open_clip, reference, converted: CLIPModel, image_size: int, count: int = 3
-) -> tuple[float, float]:
-    images = torch.randn(count, 3, image_size, image_size, generator=torch.Generator().manual_seed(2))
-    tokens = open_clip.get_tokenizer("ViT-B-32")(CAPTIONS[:count])
-    with torch.no_grad():
-        image_diff = reference.encode_image(images) - converted.get_image_features(pixel_values=images).pooler_output
-        text_diff = reference.encode_text(tokens) - converted.get_text_features(input_ids=tokens).pooler_output
-    return image_diff.abs().max().item(), text_diff.abs().max().item()
+from .open_clip_models import CAPTIONS, SMALL, max_differences, perturb, small_open_clip
 
 
 @pytest.mark.parametrize("activation", ["quick_gelu", "gelu"])
 def test_converted_folder_embeds_like_open_clip(open_clip, tmp_path: Path, activation: str) -> None:
-    reference = _small_open_clip(open_clip, quick_gelu=activation == "quick_gelu")
+    reference = small_open_clip(open_clip, quick_gelu=activation == "quick_gelu")
     checkpoint = tmp_path / "plain_state_dict.pt"
     torch.save(reference.state_dict(), checkpoint)
 
@@ -78,7 +35,7 @@ def test_converted_folder_embeds_like_open_clip(open_clip, tmp_path: Path, activ
 
     assert converted.config.text_config.hidden_act == activation
     assert converted.config.vision_config.hidden_act == activation
-    image_diff, text_diff = _max_differences(open_clip, reference, converted, SMALL.image_size)
+    image_diff, text_diff = max_differences(open_clip, reference, converted, SMALL.image_size)
     assert image_diff < 1e-4
     assert text_diff < 1e-4
     assert (tmp_path / "hf" / "model.safetensors").is_file()
@@ -95,15 +52,15 @@ def test_converted_folder_embeds_like_open_clip(open_clip, tmp_path: Path, activ
 
 def test_wrong_activation_changes_embeddings(open_clip) -> None:
     """The reason the activation is never guessed: the same weights under GELU embed differently."""
-    reference = _small_open_clip(open_clip, quick_gelu=True)
+    reference = small_open_clip(open_clip, quick_gelu=True)
     converted = convert_open_clip_checkpoint(reference.state_dict(), "small", activation="gelu", architecture=SMALL)
-    image_diff, text_diff = _max_differences(open_clip, reference, converted, SMALL.image_size)
+    image_diff, text_diff = max_differences(open_clip, reference, converted, SMALL.image_size)
     assert min(image_diff, text_diff) > 1e-3
 
 
 @pytest.mark.parametrize("as_file", [False, True])
 def test_module_prefixed_training_checkpoint(open_clip, tmp_path: Path, as_file: bool) -> None:
-    reference = _small_open_clip(open_clip, quick_gelu=True)
+    reference = small_open_clip(open_clip, quick_gelu=True)
     training_dict = {
         "epoch": 5,
         "name": "ce-clip-coco",
@@ -117,13 +74,13 @@ def test_module_prefixed_training_checkpoint(open_clip, tmp_path: Path, as_file:
 
     converted = convert_open_clip_checkpoint(source, "small", activation="quick_gelu", architecture=SMALL)
 
-    image_diff, text_diff = _max_differences(open_clip, reference, converted, SMALL.image_size)
+    image_diff, text_diff = max_differences(open_clip, reference, converted, SMALL.image_size)
     assert image_diff < 1e-4
     assert text_diff < 1e-4
 
 
 def test_safetensors_checkpoint_and_auto_activation_from_name(open_clip, tmp_path: Path) -> None:
-    reference = _small_open_clip(open_clip, quick_gelu=True)
+    reference = small_open_clip(open_clip, quick_gelu=True)
     path = tmp_path / "negclip" / "weights.safetensors"
     path.parent.mkdir()
     save_file({key: value.contiguous() for key, value in reference.state_dict().items()}, path)
@@ -131,20 +88,20 @@ def test_safetensors_checkpoint_and_auto_activation_from_name(open_clip, tmp_pat
     converted = convert_open_clip_checkpoint(path, "small", activation="auto", architecture=SMALL)
 
     assert converted.config.text_config.hidden_act == "quick_gelu"
-    assert max(_max_differences(open_clip, reference, converted, SMALL.image_size)) < 1e-4
+    assert max(max_differences(open_clip, reference, converted, SMALL.image_size)) < 1e-4
 
 
 def test_vit_b_32_mapping(open_clip) -> None:
     """The full-size ViT-B-32 table entry against open_clip's own ViT-B-32, named the open_clip way."""
     torch.manual_seed(0)
     reference = open_clip.create_model("ViT-B-32", pretrained=None, force_quick_gelu=True).eval()
-    _perturb(reference)
+    perturb(reference)
 
     converted = convert_open_clip_checkpoint(reference.state_dict(), "ViT-B-32-quickgelu")
 
     assert converted.config.vision_config.num_attention_heads == 12
     assert converted.config.text_config.hidden_act == "quick_gelu"
-    image_diff, text_diff = _max_differences(open_clip, reference, converted, 224, count=2)
+    image_diff, text_diff = max_differences(open_clip, reference, converted, 224, count=2)
     assert image_diff < 1e-4
     assert text_diff < 1e-4
 
@@ -166,13 +123,13 @@ def test_unsupported_open_clip_config_is_named() -> None:
 
 
 def test_shape_mismatch_names_the_tensor(open_clip) -> None:
-    reference = _small_open_clip(open_clip, quick_gelu=True)
+    reference = small_open_clip(open_clip, quick_gelu=True)
     with pytest.raises(ValueError, match=r"'visual\.conv1\.weight' has shape \[64, 3, 8, 8\].*\[768, 3, 32, 32\]"):
         convert_open_clip_checkpoint(reference.state_dict(), "ViT-B-32", activation="gelu")
 
 
 def test_extra_tensors_are_refused(open_clip) -> None:
-    state_dict = _small_open_clip(open_clip, quick_gelu=True).state_dict()
+    state_dict = small_open_clip(open_clip, quick_gelu=True).state_dict()
     state_dict["logit_bias"] = torch.zeros(1)
     with pytest.raises(ValueError, match="unexpected 'logit_bias'"):
         convert_open_clip_checkpoint(state_dict, "small", activation="gelu", architecture=SMALL)
@@ -181,7 +138,7 @@ def test_extra_tensors_are_refused(open_clip) -> None:
 def test_pickled_objects_are_refused(open_clip, tmp_path: Path) -> None:
     path = tmp_path / "with_args.pt"
     torch.save(
-        {"state_dict": _small_open_clip(open_clip, quick_gelu=True).state_dict(), "args": argparse.Namespace(lr=1)},
+        {"state_dict": small_open_clip(open_clip, quick_gelu=True).state_dict(), "args": argparse.Namespace(lr=1)},
         path,
     )
     with pytest.raises(ValueError, match=r"with_args\.pt holds pickled Python objects"):
@@ -189,7 +146,7 @@ def test_pickled_objects_are_refused(open_clip, tmp_path: Path) -> None:
 
 
 def test_openai_metadata_means_quick_gelu(open_clip) -> None:
-    state_dict = dict(_small_open_clip(open_clip, quick_gelu=True).state_dict())
+    state_dict = dict(small_open_clip(open_clip, quick_gelu=True).state_dict())
     state_dict.update(
         input_resolution=torch.tensor(32), context_length=torch.tensor(77), vocab_size=torch.tensor(49408)
     )
