@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 def save_image(path: Path, image_id: int, size: tuple[int, int] = (8, 8)) -> Path:
     """A flat image whose red channel is ``image_id`` (0-255)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, (image_id, 7, 7)).save(path)
+    Image.new("RGB", size, (image_id, 7, 7)).save(path, format="PNG")  # lossless whatever the name
     return path
 
 

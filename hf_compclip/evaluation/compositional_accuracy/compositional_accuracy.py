@@ -15,7 +15,8 @@ _KWARGS_DESCRIPTION = """
 Args:
     positive_scores (`list` of `list` of `float`): per item, the scores of the texts that describe the image.
     negative_scores (`list` of `list` of `float`): per item, the scores of the hard negatives.
-    categories (`list` of `str`, *optional*): per item, its category (e.g. "replace_att").
+    categories (`list` of `str`, *optional*): per item, its category (e.g. "replace_att"); passed to
+        `compute` with the last batch of scores, not to `add_batch`.
 Returns:
     accuracy (`float`): share of items whose positives all beat all negatives.
     macro_accuracy (`float`, with categories): unweighted mean of the per-category accuracies.
@@ -43,12 +44,7 @@ class CompositionalAccuracy(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=[
-                datasets.Features(
-                    {"positive_scores": scores, "negative_scores": scores, "categories": datasets.Value("string")}
-                ),
-                datasets.Features({"positive_scores": scores, "negative_scores": scores}),
-            ],
+            features=datasets.Features({"positive_scores": scores, "negative_scores": scores}),
         )
 
     def _compute(self, positive_scores, negative_scores, categories=None):
