@@ -153,8 +153,11 @@ class HeldOut:
     def hides_object(self, obj: ShapeObject) -> bool:
         return (obj.color, obj.shape) in self.color_shapes
 
+    def hides_triple(self, subject_shape: str, relation: str, object_shape: str) -> bool:
+        return canonical_triple(subject_shape, relation, object_shape) in self._triples
+
     def hides_relation(self, subject: ShapeObject, relation: str, obj: ShapeObject) -> bool:
-        return canonical_triple(subject.shape, relation, obj.shape) in self._triples
+        return self.hides_triple(subject.shape, relation, obj.shape)
 
     def violations(self, scene: Scene) -> list[str]:
         """The held-out combinations that ``scene`` shows, in words ("red circle", "circle left of triangle")."""
