@@ -14,6 +14,8 @@ _CHOICES = {
     "itc_negatives": ("batch", "own", "none"),
     "imc_negatives": ("own", "batch"),
     "threshold_mode": ("mean", "max", "fixed"),
+    "lora_tower": ("both", "text", "vision"),
+    "freeze_tower": ("none", "text", "vision"),
 }
 
 
@@ -85,6 +87,30 @@ class CompositionalCLIPConfig(TrainingArguments):
             "help": "Token length captions are truncated to; defaults to the model's text positions (77 for CLIP)."
         },
     )
+    lora_rank: int = field(
+        default=0,
+        metadata={
+            "help": "Rank of LoRA adapters on the attention projections (q/k/v/out_proj); 0 fine-tunes every weight. "
+            "save_model merges the adapters, so the saved model is a plain CLIPModel."
+        },
+    )
+    lora_alpha: float = field(default=32.0, metadata={"help": "LoRA scaling numerator (updates scale by alpha/rank)."})
+    lora_dropout: float = field(default=0.0, metadata={"help": "Dropout on the LoRA adapters' input."})
+    lora_tower: str = field(
+        default="both",
+        metadata={
+            "help": "Which tower gets LoRA adapters: 'both', 'text' or 'vision'.",
+            "choices": ["both", "text", "vision"],
+        },
+    )
+    freeze_tower: str = field(
+        default="none",
+        metadata={
+            "help": "Freeze a whole tower (encoder and projection) to keep its zero-shot embedding space: 'none', "
+            "'text' or 'vision'. For LoRA, choose lora_tower instead.",
+            "choices": ["none", "text", "vision"],
+        },
+    )
 
     learning_rate: float = field(default=5e-6, metadata={"help": "AdamW learning rate (the paper: 5e-6)."})
     adam_beta2: float = field(default=0.98, metadata={"help": "AdamW beta2 (the paper: 0.98)."})
@@ -112,6 +138,15 @@ class CompositionalCLIPConfig(TrainingArguments):
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.threshold_upper_bound <= 0:
             raise ValueError(f"threshold_upper_bound must be > 0, got {self.threshold_upper_bound}")
+        if self.lora_rank < 0 or not 0 <= self.lora_dropout < 1:
+            raise ValueError(
+                f"lora_rank must be >= 0 and lora_dropout in [0, 1), got {self.lora_rank} and {self.lora_dropout}"
+            )
+        if self.lora_rank and self.freeze_tower != "none":
+            raise ValueError(
+                "freeze_tower does not combine with LoRA (LoRA already freezes every base weight): set "
+                f"lora_tower={'text' if self.freeze_tower == 'vision' else 'vision'!r} to adapt one tower only"
+            )
         if self.max_logit_scale <= 1:
             raise ValueError(f"max_logit_scale must be > 1 (it is exp(logit_scale)), got {self.max_logit_scale}")
         if self.remove_unused_columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections import defaultdict
@@ -16,6 +17,8 @@ from hf_compclip.losses import compositional_loss
 from hf_compclip.training.callbacks import LogitScaleClampCallback
 from hf_compclip.training.collator import CompositionalCLIPCollator, check_columns
 from hf_compclip.training.config import CompositionalCLIPConfig
+from hf_compclip.training.freeze import freeze_tower
+from hf_compclip.training.lora import apply_lora, is_peft_model, merge_lora
 
 STATE_FILE = "compositional_state.json"
 """Written beside the optimizer state in every checkpoint: the CMR thresholds are training state."""
@@ -75,6 +78,9 @@ class CompositionalCLIPTrainer(Trainer):
                 processing_class, max_length=max_length, with_negatives=args.uses_negatives
             )
         callbacks = [*(callbacks or []), LogitScaleClampCallback(args.max_logit_scale)]
+        freeze_tower(model, args.freeze_tower)
+        if args.lora_rank and not is_peft_model(model):
+            model = apply_lora(model, args.lora_rank, args.lora_alpha, args.lora_dropout, args.lora_tower)
         super().__init__(
             model=model,
             args=args,
@@ -86,6 +92,11 @@ class CompositionalCLIPTrainer(Trainer):
             **kwargs,
         )
         self.loss_is_scaled_for_ga = False  # our loss is a per-batch mean: divide by the accumulation steps
+        if self.is_fsdp_enabled and is_peft_model(self.model):
+            raise ValueError(
+                "LoRA under FSDP is not supported: merging on save needs whole weights. Use DDP or DeepSpeed ZeRO-2 "
+                "(the adapters are small; sharding them saves nothing)."
+            )
         self.evaluator = evaluator
         self.negative_types = _negative_types_of(train_dataset) or _negative_types_of(eval_dataset) or []
         self.thresholds = torch.zeros(len(self.negative_types))
@@ -175,6 +186,20 @@ class CompositionalCLIPTrainer(Trainer):
             for name, parameter in model.named_parameters()
             if parameter.ndim >= 2 and name not in embedding_tables and not name.endswith("logit_scale")
         ]
+
+    # ------------------------------------------------------------------------------------- saving the model
+    def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
+        """Checkpoints keep LoRA adapters (so training resumes); a final save merges them into a plain CLIPModel."""
+        model = self.accelerator.unwrap_model(self.model)
+        if _internal_call or not is_peft_model(model):
+            super().save_model(output_dir, _internal_call)
+            return
+        output_dir = output_dir if output_dir is not None else self.args.output_dir
+        if self.args.should_save:
+            merge_lora(copy.deepcopy(model)).save_pretrained(output_dir)
+            if self.processing_class is not None:
+                self.processing_class.save_pretrained(output_dir)
+        self.accelerator.wait_for_everyone()
 
     # ---------------------------------------------------------------------------- thresholds in checkpoints
     def _save_optimizer_and_scheduler(self, output_dir: str) -> None:
