@@ -59,7 +59,8 @@ class EmbeddingScorer:
         model: a CLIP-like model; it is used on the device its parameters are on.
         processor: the matching processor (tokenizer plus image processor).
         batch_size (`int`, *optional*, defaults to 64): images or texts per forward pass.
-        half (`bool`, *optional*): run the towers under float16 autocast; defaults to True on CUDA.
+        half (`bool`, *optional*): run the towers under half-precision autocast (float16 on CUDA, bfloat16 on
+            CPU); defaults to True on CUDA. The model's own weights are never converted.
         show_progress (`bool`, *optional*, defaults to True): show a tqdm bar per benchmark.
     """
 

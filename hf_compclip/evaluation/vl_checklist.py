@@ -113,10 +113,11 @@ def load_vl_checklist(
     if not items:
         raise FileNotFoundError(f"{name}: no file of the nine columns under {data_root}; see {SOURCE}")
     store = SubfolderImages(folder_or_store(image_root, images, name))
-    present = [item for item in items if store.exists(item.image.key)]
-    missing: dict[str, int] = {}
+    present, missing = [], {}
     for item in items:
-        if not store.exists(item.image.key):
+        if store.exists(item.image.key):
+            present.append(item)
+        else:
             missing[item.category] = missing.get(item.category, 0) + 1
     details = {"missing_images": len(items) - len(present), "missing_images_per_column": missing}
     details["files_ignored"] = ignored

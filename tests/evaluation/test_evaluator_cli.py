@@ -143,3 +143,13 @@ def test_hub_rows_feed_the_same_benchmarks(tiny):
         [{"id": 0, "image_0": picture, "image_1": picture, "caption_0": "a dog", "caption_1": "a sofa"}]
     )
     assert len(winoground.items) == 1
+
+
+def test_evaluation_never_imports_training_code():
+    from pathlib import Path
+
+    import hf_compclip.evaluation as package
+
+    sources = Path(package.__file__).parent.rglob("*.py")
+    offending = [path.name for path in sources if "hf_compclip.training" in path.read_text()]
+    assert offending == []

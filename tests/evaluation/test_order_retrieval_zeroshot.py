@@ -90,9 +90,8 @@ def test_retrieval_recalls_by_hand(fake_clip, coco_images):
     result = load_retrieval("coco_retrieval", KARPATHY, coco_images).run(
         EmbeddingScorer(model, processor, show_progress=False)
     )
-    # image->text: every image still has a caption of its own at cosine 1, but image 2 ties with the moved
-    # caption of image 1... ties count against the query only when the tying caption is irrelevant:
-    # image 2's best relevant caption (1.0) ties with image 1's moved caption (1.0) -> rank 1
+    # image->text: images 1 and 3 find a caption of their own first; image 2's captions (1.0) tie with the
+    # caption moved from image 1 (1.0), and a tie counts against the query -> rank 1
     assert result["i2t_r1"] == pytest.approx(2 / 3) and result["i2t_r5"] == 1.0
     # text->image: the moved caption finds image 2 first (its image ranks 2nd of 3); 14 of 15 are right at 1
     assert result["t2i_r1"] == pytest.approx(14 / 15) and result["t2i_r5"] == 1.0
