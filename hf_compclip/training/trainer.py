@@ -15,6 +15,7 @@ from transformers import Trainer
 
 from hf_compclip.losses import compositional_loss
 from hf_compclip.training.callbacks import LogitScaleClampCallback
+from hf_compclip.training.card import PLOT_NAME, card_inputs
 from hf_compclip.training.collator import CompositionalCLIPCollator, check_columns
 from hf_compclip.training.config import CompositionalCLIPConfig
 from hf_compclip.training.freeze import freeze_tower
@@ -44,6 +45,9 @@ class CompositionalCLIPTrainer(Trainer):
         processing_class: the model's `CLIPProcessor`; used by the default collator and saved with the model.
         evaluator: optional callable ``evaluator(model, processor) -> dict[str, float]`` run at every evaluation;
             its scores are logged with the ``eval_`` prefix, so ``metric_for_best_model`` can name them.
+        card_data: facts for the model card the trainer cannot see itself: ``datasets``, ``negatives_generator``,
+            ``negatives_quality``, ``license``, ``tags``, ``model_name``. The card (README.md) and the
+            threshold/loss plot are written by `save_model` and `push_to_hub`.
 
     The captions and the valid negatives go through the model in one forward call (FSDP gathers parameters
     per forward call); the loss is exact under any number of processes (see `compositional_loss`); the CMR
@@ -59,6 +63,7 @@ class CompositionalCLIPTrainer(Trainer):
         eval_dataset: Any = None,
         processing_class: Any = None,
         evaluator: Callable[[nn.Module, Any], dict[str, float]] | None = None,
+        card_data: dict[str, Any] | None = None,
         callbacks: list | None = None,
         **kwargs: Any,
     ) -> None:
@@ -81,6 +86,9 @@ class CompositionalCLIPTrainer(Trainer):
         freeze_tower(model, args.freeze_tower)
         if args.lora_rank and not is_peft_model(model):
             model = apply_lora(model, args.lora_rank, args.lora_alpha, args.lora_dropout, args.lora_tower)
+        eval_strategy = args.eval_strategy
+        if evaluator is not None and eval_dataset is None:
+            args.eval_strategy = "no"  # the Trainer asks for an eval_dataset; here the evaluator is the evaluation
         super().__init__(
             model=model,
             args=args,
@@ -91,6 +99,7 @@ class CompositionalCLIPTrainer(Trainer):
             callbacks=callbacks,
             **kwargs,
         )
+        args.eval_strategy = eval_strategy
         self.loss_is_scaled_for_ga = False  # our loss is a per-batch mean: divide by the accumulation steps
         if self.is_fsdp_enabled and is_peft_model(self.model):
             raise ValueError(
@@ -98,6 +107,8 @@ class CompositionalCLIPTrainer(Trainer):
                 "(the adapters are small; sharding them saves nothing)."
             )
         self.evaluator = evaluator
+        self.card_data = dict(card_data or {})
+        self.last_eval_scores: dict[str, float] = {}
         self.negative_types = _negative_types_of(train_dataset) or _negative_types_of(eval_dataset) or []
         self.thresholds = torch.zeros(len(self.negative_types))
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
@@ -167,9 +178,17 @@ class CompositionalCLIPTrainer(Trainer):
         if eval_dataset is not None or self.eval_dataset is not None:
             metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
         if self.evaluator is not None:
-            scores = self.evaluator(self.accelerator.unwrap_model(self.model), self.processing_class)
+            model = self.accelerator.unwrap_model(self.model)
+            was_training = model.training
+            model.eval()
+            try:
+                with torch.no_grad():
+                    scores = self.evaluator(model, self.processing_class)
+            finally:
+                model.train(was_training)
             scores = {f"{metric_key_prefix}_{name}": value for name, value in scores.items()}
             self.log(scores)
+            self.last_eval_scores = scores
             metrics.update(scores)
         return metrics
 
@@ -189,17 +208,20 @@ class CompositionalCLIPTrainer(Trainer):
 
     # ------------------------------------------------------------------------------------- saving the model
     def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
-        """Checkpoints keep LoRA adapters (so training resumes); a final save merges them into a plain CLIPModel."""
+        """Checkpoints keep LoRA adapters (so training resumes); a final save merges them into a plain CLIPModel
+        and writes the model card and the threshold/loss plot beside it."""
         model = self.accelerator.unwrap_model(self.model)
+        output_dir = output_dir if output_dir is not None else self.args.output_dir
         if _internal_call or not is_peft_model(model):
             super().save_model(output_dir, _internal_call)
-            return
-        output_dir = output_dir if output_dir is not None else self.args.output_dir
-        if self.args.should_save:
+        elif self.args.should_save:
             merge_lora(copy.deepcopy(model)).save_pretrained(output_dir)
             if self.processing_class is not None:
                 self.processing_class.save_pretrained(output_dir)
-        self.accelerator.wait_for_everyone()
+        if not _internal_call:
+            if self.args.should_save:
+                self.write_model_card(output_dir)
+            self.accelerator.wait_for_everyone()
 
     # ---------------------------------------------------------------------------- thresholds in checkpoints
     def _save_optimizer_and_scheduler(self, output_dir: str) -> None:
@@ -220,3 +242,53 @@ class CompositionalCLIPTrainer(Trainer):
             state = json.load(file)
         self.negative_types = state["negative_types"]
         self.thresholds = torch.tensor(state["thresholds"], dtype=torch.float32)
+
+    # ------------------------------------------------------------------------------ model card and the Hub
+    def write_model_card(self, output_dir: str, repo_id: str | None = None) -> str:
+        """Write README.md (and the threshold/loss plot it shows) into ``output_dir``; return the card's path."""
+        from hf_compclip.hub import save_model_card
+        from hf_compclip.training.plots import plot_training_curves, training_curves
+
+        plot = None
+        if training_curves(self.state.log_history):
+            plot = str(plot_training_curves(self.state.log_history, os.path.join(output_dir, PLOT_NAME)))
+        model = self.accelerator.unwrap_model(self.model)
+        inputs = card_inputs(
+            base_model=getattr(model.config, "_name_or_path", None) or None,
+            args=self.args,
+            world_size=self.args.world_size,
+            global_step=self.state.global_step,
+            eval_scores=self.last_eval_scores,
+            card_data=self.card_data,
+            threshold_plot=plot,
+        )
+        return str(save_model_card(output_dir, repo_id=repo_id, **inputs))
+
+    def push_to_hub(
+        self,
+        commit_message: str | None = "End of training",
+        blocking: bool = True,
+        token=None,
+        revision=None,
+        **kwargs,
+    ):
+        """Save the plain CLIPModel, processor and card to ``output_dir``, then upload that folder.
+
+        A failed upload raises `hf_compclip.hub.PushError` and leaves the saved folder as it is.
+        """
+        from hf_compclip.hub import push_model
+
+        repo_id = self.args.hub_model_id or os.path.basename(os.path.abspath(self.args.output_dir))
+        self.save_model(_internal_call=True)
+        if not self.args.should_save:
+            return None
+        self.write_model_card(self.args.output_dir, repo_id=repo_id)
+        return push_model(
+            self.args.output_dir,
+            repo_id,
+            token=token or self.args.hub_token,
+            private=self.args.hub_private_repo,
+            commit_message=commit_message or "Upload CE-CLIP model",
+            revision=revision,
+            **kwargs,
+        )
