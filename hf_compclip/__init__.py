@@ -17,6 +17,13 @@ _EXPORTS = {
     "CompositionalCLIPConfig": "hf_compclip.training",
     "CompositionalCLIPTrainer": "hf_compclip.training",
     "CompositionalCLIPCollator": "hf_compclip.training",
+    "CompositionalEvaluator": "hf_compclip.evaluation",
+    "add_hard_negatives": "hf_compclip.negatives",
+    "load_generator": "hf_compclip.negatives",
+    "render_model_card": "hf_compclip.hub",
+    "save_model_card": "hf_compclip.hub",
+    "push_model": "hf_compclip.hub",
+    "convert_open_clip_checkpoint": "hf_compclip.hub",
     "build_tiny_clip": "hf_compclip.tiny",
     "train_clip_tokenizer": "hf_compclip.tiny",
 }
