@@ -121,3 +121,32 @@ def test_sweep_scores_every_alpha_and_plots_the_curve(pair, tmp_path):
     assert path.stat().st_size > 1000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(KeyError, match="'nope' is missing"):
         plot_tradeoff(rows, "nope", "colours/avg", tmp_path / "x.png")
+
+
+def test_cli_sweep_writes_scores_per_alpha_and_the_plot(pair, tmp_path):
+    base, tuned, processor = pair
+    for name, model in (("base", base), ("tuned", tuned)):
+        model.save_pretrained(tmp_path / name)
+        processor.save_pretrained(tmp_path / name)
+    colours = {"red": (220, 30, 30), "blue": (30, 30, 220), "green": (30, 200, 30)}
+    (tmp_path / "sugarcrepe").mkdir()
+    (tmp_path / "images").mkdir()
+    items = {}
+    for index, (name, rgb) in enumerate(colours.items()):
+        Image.new("RGB", (32, 32), rgb).save(tmp_path / "images" / f"{name}.png")
+        other = list(colours)[(index + 1) % 3]
+        items[str(index)] = {"filename": f"{name}.png", "caption": f"{name} above {name}", "negative_caption": other}
+        (tmp_path / "classes" / name).mkdir(parents=True)
+        Image.new("RGB", (32, 32), rgb).save(tmp_path / "classes" / name / "0.png")
+    (tmp_path / "sugarcrepe" / "swap_obj.json").write_text(json.dumps(items))
+    output = tmp_path / "sweep"
+    code = main(["interpolate-sweep", "--base", str(tmp_path / "base"), "--finetuned", str(tmp_path / "tuned"),
+                 "--alphas", "0,0.5,1", "--benchmarks", "sugarcrepe,zeroshot", "--device", "cpu",
+                 "--data-root", f"sugarcrepe={tmp_path / 'sugarcrepe'}", "--image-root", f"sugarcrepe={tmp_path / 'images'}",
+                 "--image-root", f"zeroshot={tmp_path / 'classes'}", "--output", str(output)])  # fmt: skip
+    assert code == 0
+    record = json.loads((output / "sweep.json").read_text())
+    assert (record["x_metric"], record["y_metric"]) == ("zeroshot/top1", "sugarcrepe/avg")
+    assert [row["alpha"] for row in record["rows"]] == [0.0, 0.5, 1.0]
+    assert all(0 <= row["zeroshot/top1"] <= 1 and 0 <= row["sugarcrepe/swap_obj"] <= 1 for row in record["rows"])
+    assert (output / "tradeoff.png").read_bytes()[:4] == b"\x89PNG"
