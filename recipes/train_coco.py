@@ -235,14 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"--resume_from_checkpoint {training_args.resume_from_checkpoint}: no checkpoint in {training_args.output_dir}"
             )
     result = trainer.train(resume_from_checkpoint=checkpoint)
-    trainer.save_model()
+    trainer.save_model()  # merges LoRA adapters, writes the model card and the threshold/loss plot
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
     trainer.save_state()
-    if trainer.is_world_process_zero() and any("loss" in entry for entry in trainer.state.log_history):
-        from hf_compclip.training.plots import plot_training_curves
-
-        plot_training_curves(trainer.state.log_history, Path(training_args.output_dir) / "training_curves.png")
     return 0
 
 
