@@ -20,12 +20,14 @@ SHAPES_VOCAB_SIZE = 512
 # The longest caption of the grammar is about 30 tokens with its start and end tokens; leave room for
 # negatives that add a clause.
 SHAPES_MAX_LENGTH = 48
+# 16 patches of 16 px: a 64 px picture holds at most three objects, and the text tower runs five captions per
+# image under CE-CLIP (a caption and four negatives), so both towers stay two layers of width 64.
 SHAPES_CLIP_SIZES: dict[str, int] = {
-    "patch_size": 8,
-    "hidden_size": 128,
-    "num_layers": 3,
-    "num_heads": 4,
-    "projection_dim": 128,
+    "patch_size": 16,
+    "hidden_size": 64,
+    "num_layers": 2,
+    "num_heads": 2,
+    "projection_dim": 64,
 }
 
 
