@@ -4,6 +4,7 @@ Every generator maps a list of captions to rows of K typed slots (``negatives``,
 ``negative_mask``), the same K for every row.
 """
 
+from .context import ContextModel, default_context_model
 from .inputs import read_captions
 from .lexicon import Lexicon, default_lexicon
 from .negclip import NegClipGenerator, negclip_dataset, read_negclip_tsv
@@ -21,6 +22,7 @@ __all__ = [
     "PAPER_NEGATIVE_TYPES",
     "PAPER_SLOT_OPERATIONS",
     "RULE_OPERATIONS",
+    "ContextModel",
     "Lexicon",
     "NegClipGenerator",
     "NegativeGenerator",
@@ -28,6 +30,7 @@ __all__ = [
     "RulesGenerator",
     "TrigramLanguageModel",
     "add_hard_negatives",
+    "default_context_model",
     "default_lexicon",
     "load_generator",
     "make_row",

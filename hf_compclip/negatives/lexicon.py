@@ -56,6 +56,8 @@ class Lexicon:
             for phrase in data["compounds"]:
                 self._add(tuple(phrase.split()), Entry("compound", "compound", phrase))
             self.generic = frozenset(data["generic"])
+            # Optional for lexicons written before frames existed.
+            self.frames = frozenset(tuple(phrase.split()) for phrase in data.get("frames", ()))
             self._related: dict[str, set[str]] = {}
             for group in data["synonyms"]:
                 for lemma in group:
@@ -64,7 +66,7 @@ class Lexicon:
             raise ValueError(
                 f"{source}: malformed lexicon ({error!r}); see hf_compclip/negatives/data/lexicon.json"
             ) from error
-        self.max_phrase_length = max(len(phrase) for phrase in self.phrases)
+        self.max_phrase_length = max(len(phrase) for phrase in [*self.phrases, *self.frames])
 
     def _add_forms(self, kind: str, category: str, forms: list[str]) -> None:
         lemma = forms[0]

@@ -4,8 +4,10 @@ Each slot is one operation on the caption: a swap of two nouns or of two attribu
 binding changes) or the replacement of one attribute, object, relation, action or number by another of the
 same lexicon category. Edits are made on character spans, articles are re-agreed ("a" / "an"), grammatical
 number is kept and capitalisation follows the word replaced, so the negative reads like the caption did.
-Randomness comes from a generator seeded by (seed, slot, caption): the output of a caption does not depend
-on the batch it is in, nor on the number of processes.
+Among the category-consistent candidates, a small bigram model (:mod:`.context`) keeps the few that read
+most plausibly next to their neighbours, and the seed picks one of them. Randomness comes from a generator
+seeded by (seed, slot, caption): the output of a caption does not depend on the batch it is in, nor on the
+number of processes.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from .context import END, START, ContextModel, default_context_model
 from .lexicon import Entry, Lexicon, default_lexicon
 from .schema import PAPER_NEGATIVE_TYPES, NegativeGenerator, make_row
 from .text import apply_edits, indefinite_article, match_case, normalize, tokenize
@@ -72,6 +77,51 @@ _DETERMINERS = frozenset(
     ]
 )
 _SUBJECTS = frozenset(["he", "she", "it", "who", "that", "which"])
+# After these a verb has a direct object ("holding a cup", "riding it"); after anything else it has none.
+_OBJECT_STARTS = _DETERMINERS | frozenset(["him", "them", "it", "me", "us", "a few"])
+# "holding up a sign": a particle hides the verb's frame, so the verb is left alone.
+_PARTICLES = frozenset(["up", "down", "out", "off", "away", "back"])
+# "a two year old boy": here a size or age word is part of a measure, not an attribute of the noun.
+_MEASURES = frozenset(["year", "years", "month", "months", "week", "weeks", "day", "days", "foot", "feet"])
+# Words that cannot be the noun an attribute stands before ("a red and white bus" is handled by "and").
+_FUNCTION_WORDS = _DETERMINERS | frozenset(
+    [
+        "and",
+        "or",
+        "but",
+        "with",
+        "of",
+        "on",
+        "in",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "near",
+        "while",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "being",
+        "has",
+        "have",
+        "who",
+        "which",
+        "there",
+        "it",
+        "he",
+        "she",
+        "they",
+    ]
+)
 _ARTICLES = frozenset(("a", "an"))
 # "dressed in a suit", "covered in snow": here the preposition is not a spatial relation.
 _NON_SPATIAL_HEADS = frozenset(
@@ -123,7 +173,11 @@ class _Caption:
         while index < count:
             length, readings = 1, None
             for size in range(min(lexicon.max_phrase_length, count - index), 0, -1):
-                readings = lexicon.phrases.get(tuple(self.lowered[index : index + size]))
+                phrase = tuple(self.lowered[index : index + size])
+                if phrase in lexicon.frames and index + size < count and self.lowered[index + size] == "of":
+                    length, readings = size, None  # "a picture of ...": what the caption shows, never edited
+                    break
+                readings = lexicon.phrases.get(phrase)
                 if readings:
                     length = size
                     break
@@ -140,33 +194,48 @@ class _Caption:
 
     def _reading(self, position: int, unit: _Unit) -> Entry | None:
         """The reading of ``unit`` that its neighbours support (a colour before a noun, a verb after one)."""
-        by_kind: dict[str, Entry] = {}
+        by_kind: dict[str, list[Entry]] = {}
         for entry in unit.readings:
-            by_kind.setdefault(entry.kind, entry)
+            by_kind.setdefault(entry.kind, []).append(entry)
         next_kinds = self._kinds(position + 1)
         next_word = self.lowered[unit.end] if unit.end < len(self.tokens) else ""
         previous = self.units[position - 1] if position else None
         previous_word = self.lowered[unit.start - 1] if unit.start else ""
         if "compound" in by_kind:
-            return by_kind["compound"]
+            return by_kind["compound"][0]
         if "relation" in by_kind and (next_word in _DETERMINERS or next_kinds & _NOMINAL):
-            return by_kind["relation"]
+            return by_kind["relation"][0]
         if "number" in by_kind and next_kinds & _NOMINAL:
-            return by_kind["number"]
-        action = by_kind.get("action")
-        if action is not None:
+            return by_kind["number"][0]
+        actions = by_kind.get("action")
+        if actions and next_word not in _PARTICLES:
+            form = actions[0].form
             after_subject = previous is not None and (
                 previous.kind in ("object", "compound") or previous_word in _SUBJECTS
             )
-            if (
-                action.form == 2
-                or (action.form == 1 and after_subject)
-                or (action.form == 0 and previous_word == "to")
-            ):
-                return action
-        if "attribute" in by_kind and next_kinds & {"object", "attribute", "compound"}:
-            return by_kind["attribute"]
-        return by_kind.get("object")
+            if form == 2 or (form == 1 and after_subject) or (form == 0 and previous_word == "to"):
+                # The argument frame decides the alternatives: "riding a horse" / "riding on a horse".
+                takes_object = next_word in _OBJECT_STARTS or bool(next_kinds & _NOMINAL)
+                frame = "transitive" if takes_object else "intransitive"
+                match = next((entry for entry in actions if entry.category == frame), None)
+                if match is not None:
+                    return match
+        attributes = by_kind.get("attribute")
+        if attributes and previous_word not in _MEASURES:
+            before_noun = next_kinds & {"object", "attribute", "compound"} or (
+                next_word.isalpha() and next_word not in _FUNCTION_WORDS and not next_kinds
+            )
+            # "an orange on a plate" is the fruit; "an orange cross" and "a red and white bus" are colours.
+            if before_noun or "object" not in by_kind:
+                return attributes[0]
+        return by_kind["object"][0] if "object" in by_kind else None
+
+    def neighbours(self, start: int, end: int) -> tuple[str, str]:
+        """The words just before token ``start`` and from token ``end`` on (punctuation skipped), as the context
+        model reads them."""
+        left = next((word for word in reversed(self.lowered[:start]) if word[0].isalnum()), START)
+        right = next((word for word in self.lowered[end:] if word[0].isalnum()), END)
+        return left, right
 
     def span(self, unit: _Unit) -> tuple[int, int]:
         return self.tokens[unit.start][1], self.tokens[unit.end - 1][2]
@@ -194,21 +263,30 @@ class RulesGenerator(NegativeGenerator):
             and ``replace_action`` (see ``PAPER_SLOT_OPERATIONS``).
         seed (`int`, *optional*, defaults to 0): the same seed gives the same negatives.
         lexicon (`str` or `Path`, *optional*): a lexicon JSON in the format of the shipped one.
-        swap_across_categories (`bool`, *optional*, defaults to True): when no two nouns (or attributes) of the
+        swap_across_categories (`bool`, *optional*, defaults to False): when no two nouns (or attributes) of the
             same category can be swapped, swap two of different categories. Same-category swaps ("a cat
-            chasing a dog") stay plausible to a language model; cross-category ones ("a street riding a man")
-            often do not, but they cover more captions.
+            chasing a dog") stay plausible; cross-category ones ("a street riding a man") cover more captions
+            but a language model spots them.
+        context (`str`, `Path` or `ContextModel`, *optional*, defaults to `"default"`): the bigram model that
+            ranks candidate edits by plausibility in context: ``"default"`` (fitted on the caption corpus
+            shipped with the package), a caption file to fit one on (any format of ``read_captions``; the
+            training captions themselves are a good choice), a fitted :class:`ContextModel`, or None to draw
+            among all candidates uniformly.
+        top_k (`int`, *optional*, defaults to 3): with a context model, the seed picks among the ``top_k`` most
+            plausible candidate edits of a slot; 1 always takes the most plausible one.
     """
 
     name = "rules"
-    version = "1"
+    version = "2"
 
     def __init__(
         self,
         slots: Sequence[str] = DEFAULT_SLOTS,
         seed: int = 0,
         lexicon: str | Path | None = None,
-        swap_across_categories: bool = True,
+        swap_across_categories: bool = False,
+        context: str | Path | ContextModel | None = "default",
+        top_k: int = 3,
     ) -> None:
         if isinstance(slots, str):
             slots = [slot.strip() for slot in slots.split(",")]
@@ -218,12 +296,23 @@ class RulesGenerator(NegativeGenerator):
                 f"unknown rules slots {unknown or '(none given)'}: choose from {list(PAPER_SLOT_OPERATIONS)} "
                 f"or {list(RULE_OPERATIONS)}"
             )
+        if int(top_k) < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
         self.slots = tuple(slots)
         self.seed = int(seed)
         self.lexicon_path = str(lexicon) if lexicon is not None else None
         self.lexicon = Lexicon.from_file(lexicon) if lexicon is not None else default_lexicon()
         self.swap_across_categories = bool(swap_across_categories)
+        self.top_k = int(top_k)
+        self.context_source = context
+        if isinstance(context, ContextModel) or context is None:
+            self.context = context
+        elif str(context) == "default":
+            self.context = default_context_model()
+        else:
+            self.context = ContextModel.from_file(context)
         self._operations = [getattr(self, "_" + PAPER_SLOT_OPERATIONS.get(slot, slot)) for slot in self.slots]
+        self._ranked = lru_cache(maxsize=1 << 17)(self._rank_alternatives)
 
     @property
     def negative_types(self) -> tuple[str, ...]:
@@ -238,14 +327,28 @@ class RulesGenerator(NegativeGenerator):
             "seed": self.seed,
             "lexicon": lexicon,
             "swap_across_categories": self.swap_across_categories,
+            # The counts, not the file name: refitting on other captions must change the cache key.
+            "context": self.context.fingerprint if self.context is not None else None,
+            "top_k": self.top_k,
         }
 
     def __getstate__(self) -> dict[str, Any]:
-        # Bound methods and the lexicon are rebuilt on unpickling (datasets' worker processes).
-        return {key: value for key, value in self.__dict__.items() if key not in ("_operations", "lexicon")}
+        # Bound methods, caches and shared models are rebuilt on unpickling (datasets' worker processes).
+        state = {key: value for key, value in self.__dict__.items() if key not in ("_operations", "_ranked")}
+        state.pop("lexicon")
+        if not isinstance(self.context_source, ContextModel):
+            state.pop("context")
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["slots"], state["seed"], state["lexicon_path"], state["swap_across_categories"])
+        self.__init__(
+            state["slots"],
+            state["seed"],
+            state["lexicon_path"],
+            state["swap_across_categories"],
+            state["context_source"],
+            state["top_k"],
+        )
 
     def generate(self, captions: list[str]) -> list[dict[str, list]]:
         return [self.generate_one(caption) for caption in captions]
@@ -258,6 +361,13 @@ class RulesGenerator(NegativeGenerator):
             negative = operation(parsed, random.Random(f"{self.seed}|{slot}|{caption}"))
             negatives.append(negative if negative and normalize(negative) != reference else None)
         return make_row(self.slots, negatives)
+
+    def _pick(self, rng: random.Random, candidates: list[tuple[float, Any]]) -> Any:
+        """One of the ``top_k`` most plausible candidates (a stable sort keeps ties in caption order)."""
+        if self.context is None:
+            return rng.choice(candidates)[1]
+        ranked = sorted(candidates, key=lambda candidate: -candidate[0])
+        return rng.choice(ranked[: self.top_k])[1]
 
     # Swaps keep the words and change who has what; they are skipped where an article would have to change.
 
@@ -274,13 +384,23 @@ class RulesGenerator(NegativeGenerator):
         pool = same_category or (pairs if self.swap_across_categories else [])
         if not pool:
             return None
-        left, right = rng.choice(pool)
+        left, right = self._pick(rng, [(self._swap_score(parsed, *pair), pair) for pair in pool])
         left_text, right_text = parsed.surface(left), parsed.surface(right)
         left_span, right_span = parsed.span(left), parsed.span(right)
         return apply_edits(
             parsed.text,
             [(*left_span, match_case(right_text, left_text)), (*right_span, match_case(left_text, right_text))],
         )
+
+    def _swap_score(self, parsed: _Caption, left: _Unit, right: _Unit) -> float:
+        """Log-probability of the two swapped spans in their new neighbourhoods (units are never adjacent)."""
+        if self.context is None:
+            return 0.0
+        score = 0.0
+        for unit, other in ((left, right), (right, left)):
+            before, after = parsed.neighbours(unit.start, unit.end)
+            score += self.context.score((before, *parsed.lowered[other.start : other.end], after))
+        return score
 
     def _swappable(self, parsed: _Caption, left: _Unit, right: _Unit, kind: str, same_form: bool) -> bool:
         if left.entry.lemma == right.entry.lemma or parsed.surface(left).lower() == parsed.surface(right).lower():
@@ -308,21 +428,59 @@ class RulesGenerator(NegativeGenerator):
 
     # Replacements change one word or phrase for another of its category and re-agree the article before it.
 
+    def _rank_alternatives(
+        self, entry: Entry, before: str, article: bool, after: str
+    ) -> tuple[tuple[float, str], ...]:
+        """Every alternative of ``entry`` with its log-probability between its neighbours (and re-agreed article),
+        most plausible first.
+
+        Depends only on the entry and the neighbouring words, so it is computed once per context and cached.
+        """
+        options = self.lexicon.alternatives(entry)
+        if self.context is None:
+            return tuple((0.0, option) for option in options)
+        probability = self.context.log_probability
+        scored = []
+        for option in options:
+            phrase = option.split()
+            score = probability(phrase[-1], after)
+            if article:
+                lead = indefinite_article(phrase[0])
+                score += probability(before, lead) + probability(lead, phrase[0])
+            else:
+                score += probability(before, phrase[0])
+            for left, right in pairwise(phrase):
+                score += probability(left, right)
+            scored.append((score, option))
+        scored.sort(key=lambda candidate: -candidate[0])
+        return tuple(scored)
+
     def _replace(self, parsed: _Caption, rng: random.Random, units: list[_Unit]) -> str | None:
-        choices = []
+        # Alternatives come ranked per unit, so the top_k over all units are among each unit's first top_k.
+        per_unit = self.top_k if self.context is not None else None
+        candidates = []
         for unit in units:
             if self.lexicon.is_generic(unit.entry.lemma):
                 continue
-            options = [
-                option for option in self.lexicon.alternatives(unit.entry) if option.split()[0] not in parsed.present
-            ]
-            if options:
-                choices.append((unit, options))
-        if not choices:
+            article = parsed.article_before(unit)
+            start = unit.start if article is None else article
+            before, after = parsed.neighbours(start, unit.end)
+            original = 0.0
+            if self.context is not None:
+                lead = (before, parsed.lowered[article]) if article is not None else (before,)
+                original = self.context.score((*lead, *parsed.lowered[unit.start : unit.end], after))
+            taken = 0
+            for score, option in self._ranked(unit.entry, before, article is not None, after):
+                if option.split(" ", 1)[0] in parsed.present:
+                    continue
+                candidates.append((score - original, (unit, option)))
+                taken += 1
+                if taken == per_unit:
+                    break
+        if not candidates:
             return None
-        unit, options = rng.choice(choices)
+        unit, new = self._pick(rng, candidates)
         old = parsed.surface(unit)
-        new = rng.choice(options)
         edits = [(*parsed.span(unit), match_case(new, old))]
         article = parsed.article_before(unit)
         if article is not None:

@@ -64,14 +64,16 @@ def test_every_slot_type_fires_on_real_captions(all_slots_rows):
 
 def test_swaps_keep_the_words_and_change_the_caption(all_slots_rows, coco_captions):
     _, rows = all_slots_rows
-    checked = 0
-    for caption, row in zip(coco_captions, rows, strict=True):
-        for name, text, valid in zip(row["negative_types"], row["negatives"], row["negative_mask"], strict=True):
-            if valid and name.startswith("swap_"):
-                assert _word_multiset(text) == _word_multiset(caption), (caption, text)
-                assert normalize(text) != normalize(caption)
-                checked += 1
-    assert checked > 100
+    across = RulesGenerator(slots=["swap_object", "swap_attribute"], swap_across_categories=True)(coco_captions)
+    for rows_of_setting, minimum in ((rows, 30), (across, 150)):  # same-category swaps only by default
+        checked = 0
+        for caption, row in zip(coco_captions, rows_of_setting, strict=True):
+            for name, text, valid in zip(row["negative_types"], row["negatives"], row["negative_mask"], strict=True):
+                if valid and name.startswith("swap_"):
+                    assert _word_multiset(text) == _word_multiset(caption), (caption, text)
+                    assert normalize(text) != normalize(caption)
+                    checked += 1
+        assert checked > minimum
 
 
 def test_replacements_keep_their_lexicon_category(all_slots_rows, coco_captions):
