@@ -17,7 +17,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -56,7 +56,7 @@ class ContextModel:
             raise ValueError("a context model needs at least one caption with words")
         self.total = sum(self.unigrams.values())
         self.vocabulary = len(self.unigrams) + 1
-        self.log_probability = cache(self._compute_log_probability)
+        self.log_probability = lru_cache(maxsize=1 << 20)(self._compute_log_probability)
         counts = sorted(f"{left} {right} {count}" for (left, right), count in self.bigrams.items())
         self.fingerprint = hashlib.sha256("\n".join([f"discount {discount}", *counts]).encode("utf-8")).hexdigest()[
             :32
@@ -88,7 +88,7 @@ class ContextModel:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.log_probability = cache(self._compute_log_probability)
+        self.log_probability = lru_cache(maxsize=1 << 20)(self._compute_log_probability)
 
 
 @cache

@@ -6,17 +6,16 @@ same lexicon category. Edits are made on character spans, articles are re-agreed
 number is kept and capitalisation follows the word replaced, so the negative reads like the caption did.
 Among the category-consistent candidates, a small bigram model (:mod:`.context`) keeps the few that read
 most plausibly next to their neighbours, and the seed picks one of them. Randomness comes from a generator
-seeded by (seed, slot, caption): the output of a caption does not depend on the batch it is in, nor on the
-number of processes.
+drawn from a checksum of (seed, slot, caption): the output of a caption does not depend on the batch it is in,
+nor on the number of processes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
+import zlib
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +141,8 @@ _NON_SPATIAL_HEADS = frozenset(
     ]
 )
 _NOMINAL = frozenset(("object", "attribute", "compound", "number"))
+# Ranked alternatives kept per context beyond top_k, for those a caption rules out by already containing them.
+_SPARE = 8
 
 
 class _Unit:
@@ -312,7 +313,9 @@ class RulesGenerator(NegativeGenerator):
         else:
             self.context = ContextModel.from_file(context)
         self._operations = [getattr(self, "_" + PAPER_SLOT_OPERATIONS.get(slot, slot)) for slot in self.slots]
+        self._draw_prefixes = [zlib.crc32(f"{self.seed}|{slot}|".encode()) for slot in self.slots]
         self._ranked = lru_cache(maxsize=1 << 17)(self._rank_alternatives)
+        self._entry_phrases = lru_cache(maxsize=None)(self._phrases)
 
     @property
     def negative_types(self) -> tuple[str, ...]:
@@ -334,7 +337,11 @@ class RulesGenerator(NegativeGenerator):
 
     def __getstate__(self) -> dict[str, Any]:
         # Bound methods, caches and shared models are rebuilt on unpickling (datasets' worker processes).
-        state = {key: value for key, value in self.__dict__.items() if key not in ("_operations", "_ranked")}
+        state = {
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in ("_operations", "_ranked", "_entry_phrases")
+        }
         state.pop("lexicon")
         if not isinstance(self.context_source, ContextModel):
             state.pop("context")
@@ -357,21 +364,22 @@ class RulesGenerator(NegativeGenerator):
         parsed = _Caption(caption, self.lexicon)
         reference = normalize(caption)
         negatives = []
-        for slot, operation in zip(self.slots, self._operations, strict=True):
-            negative = operation(parsed, random.Random(f"{self.seed}|{slot}|{caption}"))
+        text = caption.encode("utf-8")
+        for prefix, operation in zip(self._draw_prefixes, self._operations, strict=True):
+            # Each operation makes one random choice; a CRC of (seed, slot, caption) is a cheap, stable draw.
+            negative = operation(parsed, zlib.crc32(text, prefix))
             negatives.append(negative if negative and normalize(negative) != reference else None)
         return make_row(self.slots, negatives)
 
-    def _pick(self, rng: random.Random, candidates: list[tuple[float, Any]]) -> Any:
+    def _pick(self, draw: int, candidates: list[tuple[float, Any]]) -> Any:
         """One of the ``top_k`` most plausible candidates (a stable sort keeps ties in caption order)."""
-        if self.context is None:
-            return rng.choice(candidates)[1]
-        ranked = sorted(candidates, key=lambda candidate: -candidate[0])
-        return rng.choice(ranked[: self.top_k])[1]
+        if self.context is not None:
+            candidates = sorted(candidates, key=lambda candidate: -candidate[0])[: self.top_k]
+        return candidates[draw % len(candidates)][1]
 
     # Swaps keep the words and change who has what; they are skipped where an article would have to change.
 
-    def _swap(self, parsed: _Caption, rng: random.Random, kind: str, same_form: bool) -> str | None:
+    def _swap(self, parsed: _Caption, draw: int, kind: str, same_form: bool) -> str | None:
         units = [unit for unit in parsed.units_of(kind) if unit.entry.lemma not in ("thing", "things")]
         pairs, same_category = [], []
         for left_index, left in enumerate(units):
@@ -384,7 +392,7 @@ class RulesGenerator(NegativeGenerator):
         pool = same_category or (pairs if self.swap_across_categories else [])
         if not pool:
             return None
-        left, right = self._pick(rng, [(self._swap_score(parsed, *pair), pair) for pair in pool])
+        left, right = self._pick(draw, [(self._swap_score(parsed, *pair), pair) for pair in pool])
         left_text, right_text = parsed.surface(left), parsed.surface(right)
         left_span, right_span = parsed.span(left), parsed.span(right)
         return apply_edits(
@@ -420,42 +428,48 @@ class RulesGenerator(NegativeGenerator):
                 return False
         return True
 
-    def _swap_object(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._swap(parsed, rng, "object", same_form=True)
+    def _swap_object(self, parsed: _Caption, draw: int) -> str | None:
+        return self._swap(parsed, draw, "object", same_form=True)
 
-    def _swap_attribute(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._swap(parsed, rng, "attribute", same_form=False)
+    def _swap_attribute(self, parsed: _Caption, draw: int) -> str | None:
+        return self._swap(parsed, draw, "attribute", same_form=False)
 
     # Replacements change one word or phrase for another of its category and re-agree the article before it.
+
+    def _phrases(self, entry: Entry) -> tuple[tuple[str, str, str, str, float], ...]:
+        """Per alternative of ``entry``: the option, its article, first and last words, and the log-probability
+        of its own inner bigrams, which no context changes."""
+        phrases = []
+        for option in self.lexicon.alternatives(entry):
+            words = option.split()
+            inner = self.context.score(tuple(words)) if self.context is not None else 0.0
+            phrases.append((option, indefinite_article(words[0]), words[0], words[-1], inner))
+        return tuple(phrases)
 
     def _rank_alternatives(
         self, entry: Entry, before: str, article: bool, after: str
     ) -> tuple[tuple[float, str], ...]:
-        """Every alternative of ``entry`` with its log-probability between its neighbours (and re-agreed article),
-        most plausible first.
+        """The alternatives of ``entry`` with their log-probability between its neighbours (and re-agreed article),
+        most plausible first; only the first ``top_k + _SPARE`` are kept (captions drop the words they contain).
 
         Depends only on the entry and the neighbouring words, so it is computed once per context and cached.
         """
-        options = self.lexicon.alternatives(entry)
+        phrases = self._entry_phrases(entry)
         if self.context is None:
-            return tuple((0.0, option) for option in options)
+            return tuple((0.0, option) for option, *_ in phrases)
         probability = self.context.log_probability
         scored = []
-        for option in options:
-            phrase = option.split()
-            score = probability(phrase[-1], after)
+        for option, lead, first, last, inner in phrases:
+            score = inner + probability(last, after)
             if article:
-                lead = indefinite_article(phrase[0])
-                score += probability(before, lead) + probability(lead, phrase[0])
+                score += probability(before, lead) + probability(lead, first)
             else:
-                score += probability(before, phrase[0])
-            for left, right in pairwise(phrase):
-                score += probability(left, right)
+                score += probability(before, first)
             scored.append((score, option))
         scored.sort(key=lambda candidate: -candidate[0])
-        return tuple(scored)
+        return tuple(scored[: self.top_k + _SPARE])
 
-    def _replace(self, parsed: _Caption, rng: random.Random, units: list[_Unit]) -> str | None:
+    def _replace(self, parsed: _Caption, draw: int, units: list[_Unit]) -> str | None:
         # Alternatives come ranked per unit, so the top_k over all units are among each unit's first top_k.
         per_unit = self.top_k if self.context is not None else None
         candidates = []
@@ -479,7 +493,7 @@ class RulesGenerator(NegativeGenerator):
                     break
         if not candidates:
             return None
-        unit, new = self._pick(rng, candidates)
+        unit, new = self._pick(draw, candidates)
         old = parsed.surface(unit)
         edits = [(*parsed.span(unit), match_case(new, old))]
         article = parsed.article_before(unit)
@@ -488,19 +502,19 @@ class RulesGenerator(NegativeGenerator):
             edits.append((start, end, match_case(indefinite_article(new), word)))
         return apply_edits(parsed.text, edits)
 
-    def _replace_attribute(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._replace(parsed, rng, parsed.units_of("attribute"))
+    def _replace_attribute(self, parsed: _Caption, draw: int) -> str | None:
+        return self._replace(parsed, draw, parsed.units_of("attribute"))
 
-    def _replace_object(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._replace(parsed, rng, parsed.units_of("object"))
+    def _replace_object(self, parsed: _Caption, draw: int) -> str | None:
+        return self._replace(parsed, draw, parsed.units_of("object"))
 
-    def _replace_action(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._replace(parsed, rng, parsed.units_of("action"))
+    def _replace_action(self, parsed: _Caption, draw: int) -> str | None:
+        return self._replace(parsed, draw, parsed.units_of("action"))
 
-    def _replace_number(self, parsed: _Caption, rng: random.Random) -> str | None:
-        return self._replace(parsed, rng, parsed.units_of("number"))
+    def _replace_number(self, parsed: _Caption, draw: int) -> str | None:
+        return self._replace(parsed, draw, parsed.units_of("number"))
 
-    def _replace_relation(self, parsed: _Caption, rng: random.Random) -> str | None:
+    def _replace_relation(self, parsed: _Caption, draw: int) -> str | None:
         units = []
         for position, unit in enumerate(parsed.units):
             if unit.kind != "relation" or (unit.start and parsed.lowered[unit.start - 1] in _NON_SPATIAL_HEADS):
@@ -509,4 +523,4 @@ class RulesGenerator(NegativeGenerator):
             if unit.entry.category == "containment" and head is not None and head.entry.category == "clothing":
                 continue  # "a man in a suit" is about wearing, not location
             units.append(unit)
-        return self._replace(parsed, rng, units)
+        return self._replace(parsed, draw, units)

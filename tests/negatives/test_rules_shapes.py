@@ -89,7 +89,7 @@ def test_every_replacement_slot_fires_and_sizes_become_sizes():
         old, new = _replaced(caption, negative)
         assert old in ("big", "small") and _categories(new, "attribute") == {"attribute:size"}, negative
         assert new not in default_lexicon().related(old)
-    assert replaced == {"attribute:colour"}  # colours are attributes, and the most plausible ones to change
+    assert "attribute:colour" in replaced and replaced <= {"attribute:colour", "attribute:size"}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
