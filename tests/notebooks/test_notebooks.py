@@ -101,3 +101,31 @@ def test_evaluate_notebook_scores_the_model_and_a_converted_open_clip_checkpoint
     assert set(converted) == {"sugarcrepe", "valse"}
     assert "| metric | model | converted |" in text and "| sugarcrepe/avg |" in text
     assert image_outputs(notebook) == 1
+
+
+def test_coco_notebook_shows_negatives_trains_with_lora_sweeps_and_skips_the_push(tmp_path):
+    from safetensors.torch import load_file
+
+    notebook = run_notebook("03_coco_finetuning.ipynb", tmp_path)
+    text = text_output(notebook)
+    negatives = re.search(r"\| caption \| relation \| attribute \| object \| action \|\n\|.*\n((?:\|.*\n?)+)", text)
+    assert negatives and len(negatives.group(1).strip().splitlines()) == 6
+    assert "ce-clip-coco: a plain CLIPModel" in text
+    run = tmp_path / "run"
+    base, tuned = (
+        load_file(run / "tiny-clip" / "model.safetensors"),
+        load_file(run / "ce-clip-coco" / "model.safetensors"),
+    )
+    assert set(base) == set(tuned), "LoRA adapters are merged into plain CLIPModel weights"
+    query = "text_model.encoder.layers.0.self_attn.q_proj.weight"
+    assert not torch.equal(base[query], tuned[query])
+    for frozen in ("text_model.embeddings.token_embedding.weight", "text_model.encoder.layers.0.mlp.fc1.weight"):
+        assert torch.equal(base[frozen], tuned[frozen]), "only the attention projections carry LoRA updates"
+    sweep = json.loads((run / "sweep" / "sweep.json").read_text())
+    assert [row["alpha"] for row in sweep["rows"]] == [0.0, 0.5, 1.0]
+    for row in sweep["rows"]:
+        assert f"| {row['alpha']:g} | {100 * row['zeroshot/top1']:.1f} | {100 * row['sugarcrepe/avg']:.1f} |" in text
+    middle = load_file(run / "ce-clip-coco-alpha0.5" / "model.safetensors")
+    torch.testing.assert_close(middle[query], (base[query] + tuned[query]) / 2)
+    assert "Push skipped" in text
+    assert image_outputs(notebook) == 2  # the loss/threshold curves and the trade-off plot
