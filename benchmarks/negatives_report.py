@@ -6,6 +6,9 @@ and NegCLIP's released negatives on their own captions as the reference.
 
 Writes report.json, report.md and report.png (both judges per source and type) under --output.
 The paper generator needs en_core_web_sm and distilroberta-base; it is measured only where they load.
+The rules generator ranks its candidates with its default context model, fitted on the captions of NegCLIP's
+validation file (images disjoint from the Karpathy test split), never on the captions its negatives are judged
+on: the judges are trained and tested on Karpathy test folds only.
 """
 
 from __future__ import annotations

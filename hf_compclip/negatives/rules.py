@@ -336,16 +336,10 @@ class RulesGenerator(NegativeGenerator):
         }
 
     def __getstate__(self) -> dict[str, Any]:
-        # Bound methods, caches and shared models are rebuilt on unpickling (datasets' worker processes).
-        state = {
-            key: value
-            for key, value in self.__dict__.items()
-            if key not in ("_operations", "_ranked", "_entry_phrases")
-        }
-        state.pop("lexicon")
-        if not isinstance(self.context_source, ContextModel):
-            state.pop("context")
-        return state
+        # Bound methods, caches, the lexicon and the context model are rebuilt on unpickling (datasets' worker
+        # processes) from the arguments; a ContextModel given as the argument travels inside context_source.
+        rebuilt = ("_operations", "_ranked", "_entry_phrases", "_draw_prefixes", "lexicon", "context")
+        return {key: value for key, value in self.__dict__.items() if key not in rebuilt}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(
