@@ -28,7 +28,7 @@ from hf_compclip.data import (
     write_shapes_benchmark,
 )
 from hf_compclip.evaluation import CompositionalEvaluator
-from hf_compclip.negatives import add_hard_negatives, load_generator
+from hf_compclip.negatives import ContextModel, add_hard_negatives, load_generator
 from hf_compclip.training import CompositionalCLIPConfig, CompositionalCLIPTrainer
 from hf_compclip.training.ablation import ablation_overrides, plot_summary, summarise, summary_markdown
 
@@ -80,7 +80,10 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
                 world_dir / "dataset", config, train_size=demo.train_size, validation_size=100, test_size=1000
             )
             write_shapes_benchmark(world_dir / "benchmark", config, n_per_category=demo.benchmark_size)
-        generator = load_generator("rules", slots=demo.negative_slots, seed=demo.world_seed)
+        # The plausibility model that ranks replacements is fitted on the world's own training captions, so a
+        # colour is replaced by one of the world's colours rather than by COCO's favourite, "white".
+        context = ContextModel(dataset["train"]["caption"])
+        generator = load_generator("rules", slots=demo.negative_slots, seed=demo.world_seed, context=context)
         train = add_hard_negatives(dataset["train"], generator, num_proc=demo.num_proc)
     return config, train, world_dir / "benchmark"
 
