@@ -24,6 +24,11 @@ _EXPORTS = {
     "save_model_card": "hf_compclip.hub",
     "push_model": "hf_compclip.hub",
     "convert_open_clip_checkpoint": "hf_compclip.hub",
+    "WorldConfig": "hf_compclip.data",
+    "build_shapes_dataset": "hf_compclip.data",
+    "write_shapes_benchmark": "hf_compclip.data",
+    "build_shapes_clip": "hf_compclip.data",
+    "read_coco_captions": "hf_compclip.data",
     "build_tiny_clip": "hf_compclip.tiny",
     "train_clip_tokenizer": "hf_compclip.tiny",
 }

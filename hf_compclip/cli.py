@@ -10,6 +10,7 @@ import sys
 # ``hf-compclip --help`` answers at once.
 _COMMAND_MODULES = (
     "hf_compclip.training.commands",
+    "hf_compclip.data.commands",
     "hf_compclip.negatives.commands",
     "hf_compclip.evaluation.commands",
     "hf_compclip.hub.commands",

@@ -1,5 +1,6 @@
-"""Datasets: the embedded shapes world (scenes, captions, splits, benchmark, and a tiny CLIP sized for it)."""
+"""Datasets: COCO caption readers and the embedded shapes world (scenes, captions, splits, benchmark, tiny CLIP)."""
 
+from hf_compclip.data.coco import ANNOTATION_FORMATS, CocoCaptions, read_coco_captions
 from hf_compclip.data.shapes_benchmark import (
     CATEGORIES,
     BenchmarkItem,
@@ -39,9 +40,11 @@ from hf_compclip.data.shapes_world import (
 )
 
 __all__ = [
+    "ANNOTATION_FORMATS",
     "CATEGORIES",
     "BenchmarkItem",
     "Clause",
+    "CocoCaptions",
     "HeldOut",
     "NounPhrase",
     "Scene",
@@ -60,6 +63,7 @@ __all__ = [
     "load_shapes_dataset",
     "load_world_config",
     "parse_caption",
+    "read_coco_captions",
     "relation_between",
     "render_caption",
     "render_scene",
