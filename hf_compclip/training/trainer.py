@@ -152,8 +152,9 @@ class CompositionalCLIPTrainer(Trainer):
         for name in ("itc_loss", "imc_loss", "cmr_loss"):
             metrics[name].append(getattr(out, name).item())
         metrics["logit_scale"].append(logit_scale.item())
-        if negative_mask is not None:
-            metrics["valid_negatives"].append(negative_mask.float().mean().item())
+        if negative_mask is None:
+            return
+        metrics["valid_negatives"].append(negative_mask.float().mean().item())
         if mode == "train":
             for name, value in zip(self.negative_types, out.thresholds.tolist(), strict=True):
                 metrics[f"threshold/{name}"].append(value)
