@@ -20,23 +20,10 @@ import torch
 from PIL import Image
 
 from hf_compclip.evaluation import ChoiceBenchmark, ChoiceItem, EmbeddingScorer, ImageRef, InMemoryImages
-from hf_compclip.tiny import build_tiny_clip
+from hf_compclip.tiny import SIZE_PRESETS, build_tiny_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTIONS = ROOT / "tests" / "fixtures" / "karpathy" / "coco_karpathy_test.json"
-PRESETS = {
-    "tiny": {"image_size": 32, "patch_size": 8, "hidden_size": 64, "num_layers": 2, "num_heads": 2},
-    "small": {"image_size": 64, "patch_size": 16, "hidden_size": 256, "num_layers": 4, "num_heads": 4},
-    "base": {
-        "image_size": 224,
-        "patch_size": 32,
-        "hidden_size": 768,
-        "num_layers": 12,
-        "num_heads": 12,
-        "projection_dim": 512,
-        "max_position_embeddings": 77,
-    },
-}
 
 
 def build_items(images: int, items_per_image: int, seed: int) -> tuple[list[ChoiceItem], dict[str, Image.Image]]:
@@ -81,7 +68,7 @@ def timed(function):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    parser.add_argument("--preset", choices=sorted(SIZE_PRESETS), default="tiny")
     parser.add_argument("--images", type=int, default=48)
     parser.add_argument("--items-per-image", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -91,7 +78,7 @@ def main() -> None:
 
     items, pictures = build_items(args.images, args.items_per_image, args.seed)
     texts = [text for item in items for text in item.positives + item.negatives]
-    model, processor = build_tiny_clip(texts, vocab_size=2000, seed=args.seed, **PRESETS[args.preset])
+    model, processor = build_tiny_clip(texts, vocab_size=2000, seed=args.seed, **SIZE_PRESETS[args.preset])
     model.to(args.device).eval()
     store = InMemoryImages(pictures)
     benchmark = ChoiceBenchmark("throughput", items, store)

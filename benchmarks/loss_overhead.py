@@ -10,7 +10,7 @@ Three steps on the same model and batch, timed in one run (forward, backward and
 
 The valid-slot pattern comes from running the rules generator on real COCO captions.
 
-    python benchmarks/loss_overhead.py --batch-size 64 --repeats 10
+    python benchmarks/loss_overhead.py --batch-size 64 --repeats 10 --preset small
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from hf_compclip.losses import compositional_loss
 from hf_compclip.negatives import load_generator, read_captions
-from hf_compclip.tiny import build_tiny_clip
+from hf_compclip.tiny import SIZE_PRESETS, build_tiny_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CAPTIONS = ROOT / "tests" / "fixtures" / "coco" / "coco_karpathy_test_slice.json"
@@ -49,7 +49,13 @@ def make_step(model, processor, images, captions, negatives, mask, mode):
     ]
     every_slot = [text or "placeholder" for row in negatives for text in row]
     extra = every_slot if mode == "padded" else valid
-    tokens = processor.tokenizer(captions + extra, padding=True, truncation=True, max_length=32, return_tensors="pt")
+    tokens = processor.tokenizer(
+        captions + extra,
+        padding=True,
+        truncation=True,
+        max_length=model.config.text_config.max_position_embeddings,
+        return_tensors="pt",
+    )
     pixel_values = processor.image_processor(images, return_tensors="pt")["pixel_values"]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
     size = len(captions)
@@ -96,15 +102,17 @@ def main() -> None:
     parser.add_argument("--captions", type=Path, default=DEFAULT_CAPTIONS)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--hidden-size", type=int, default=128)
+    parser.add_argument("--preset", choices=list(SIZE_PRESETS), default="small")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     vocabulary, captions, negatives, mask = coco_like_batch(args.captions, args.batch_size, args.seed)
-    model, processor = build_tiny_clip(vocabulary, vocab_size=2000, hidden_size=args.hidden_size, projection_dim=128)
+    preset = SIZE_PRESETS[args.preset]
+    model, processor = build_tiny_clip(vocabulary, vocab_size=2000, **preset)
     from PIL import Image
 
-    images = [Image.new("RGB", (32, 32), (i * 3 % 255, 80, 160)) for i in range(args.batch_size)]
+    size = preset["image_size"]
+    images = [Image.new("RGB", (size, size), (i * 3 % 255, 80, 160)) for i in range(args.batch_size)]
     steps, encoded = {}, {}
     for mode in ("plain", "ce-clip", "padded"):
         steps[mode], encoded[mode] = make_step(model, processor, images, captions, negatives, mask, mode)

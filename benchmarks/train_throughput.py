@@ -24,21 +24,9 @@ from PIL import Image
 from transformers import TrainerCallback
 
 from hf_compclip.losses import compositional_loss
-from hf_compclip.tiny import build_tiny_clip
+from hf_compclip.tiny import SIZE_PRESETS, build_tiny_clip
 from hf_compclip.training import CompositionalCLIPCollator, CompositionalCLIPConfig, CompositionalCLIPTrainer
 
-PRESETS = {
-    "tiny": {"image_size": 32, "patch_size": 8, "hidden_size": 64, "num_layers": 2, "num_heads": 2},
-    "base": {
-        "image_size": 224,
-        "patch_size": 32,
-        "hidden_size": 768,
-        "num_layers": 12,
-        "num_heads": 12,
-        "projection_dim": 512,
-        "max_position_embeddings": 77,
-    },
-}
 WORDS = [
     "a",
     "man",
@@ -209,7 +197,7 @@ def peak_memory(device, function):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=list(PRESETS), default="tiny")
+    parser.add_argument("--preset", choices=list(SIZE_PRESETS), default="tiny")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=30, help="timed steps")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
@@ -220,7 +208,7 @@ def main() -> None:
     parser.add_argument("--output-dir", default="/tmp/train_throughput")
     args = parser.parse_args()
     device = torch.device(args.device)
-    preset = PRESETS[args.preset]
+    preset = SIZE_PRESETS[args.preset]
     rows = make_rows(args.batch_size * args.distinct_batches, preset["image_size"], seed=0)
     model, processor = build_tiny_clip(
         [row["caption"] for row in rows] + WORDS, vocab_size=400, image_size=preset["image_size"], seed=0,

@@ -12,6 +12,21 @@ from collections.abc import Iterable
 
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
 
+SIZE_PRESETS: dict[str, dict[str, int]] = {
+    "tiny": {"image_size": 32, "patch_size": 8, "hidden_size": 64, "num_layers": 2, "num_heads": 2},
+    "small": {"image_size": 64, "patch_size": 16, "hidden_size": 256, "num_layers": 4, "num_heads": 4},
+    "base": {  # the shape of OpenAI's ViT-B/32, for throughput and memory measurements with random weights
+        "image_size": 224,
+        "patch_size": 32,
+        "hidden_size": 768,
+        "num_layers": 12,
+        "num_heads": 12,
+        "projection_dim": 512,
+        "max_position_embeddings": 77,
+    },
+}
+"""Model sizes the benchmarks share, as keyword arguments of :func:`build_tiny_clip`."""
+
 
 def train_clip_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> CLIPTokenizer:
     """Train a CLIP tokenizer (lower-casing, byte-level BPE with ``</w>`` word ends) on ``texts``.

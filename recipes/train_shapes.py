@@ -57,6 +57,7 @@ class ShapesDemoArguments:
     seeds: str = field(default="0", metadata={"help": "Comma-separated training seeds (the world stays the same)."})
     world_seed: int = field(default=0, metadata={"help": "Seed of the world: scenes, captions and benchmark."})
     train_size: int = field(default=8000, metadata={"help": "Training scenes (one caption each)."})
+    test_size: int = field(default=1000, metadata={"help": "Test scenes (unseen combinations) the benchmark draws from."})
     benchmark_size: int = field(default=300, metadata={"help": "Benchmark items per SugarCrepe category."})
     negative_slots: str = field(
         default="swap_object,swap_attribute,replace_attribute,replace_object,replace_relation",
@@ -77,7 +78,7 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
             dataset = load_shapes_dataset(world_dir / "dataset")
         else:
             dataset = build_shapes_dataset(
-                world_dir / "dataset", config, train_size=demo.train_size, validation_size=100, test_size=1000
+                world_dir / "dataset", config, train_size=demo.train_size, validation_size=100, test_size=demo.test_size
             )
             write_shapes_benchmark(world_dir / "benchmark", config, n_per_category=demo.benchmark_size)
         # The plausibility model that ranks replacements is fitted on the world's own training captions, so a

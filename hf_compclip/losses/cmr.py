@@ -20,6 +20,12 @@ MAX_MODE_DIVISOR = 5.0
 """The official code's ``max`` variant sets ``tau_k = max_i gap_ik / 5``."""
 
 
+def _image_scores(image, text, negatives, logit_scale) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each image's logit for its caption ``[N]`` and for each of its hard negatives ``[N, K]``."""
+    positive = logit_scale * (image * text).sum(-1)
+    return positive, logit_scale * torch.einsum("nd,nkd->nk", image, negatives)
+
+
 def cmr_loss(
     image: torch.Tensor,
     text: torch.Tensor,
@@ -30,9 +36,7 @@ def cmr_loss(
     rows: slice,
 ) -> torch.Tensor:
     """This process's share of ``L_cmr``: hinges of its rows over the number of valid ``(i, k)`` of the global batch."""
-    image_rows = image[rows]
-    positive = logit_scale * (image_rows * text[rows]).sum(-1)
-    negative = logit_scale * torch.einsum("nd,nkd->nk", image_rows, negatives[rows])
+    positive, negative = _image_scores(image[rows], text[rows], negatives[rows], logit_scale)
     hinge = torch.relu(thresholds[None, :] + negative - positive[:, None])
     hinge = hinge.masked_fill(~negative_mask[rows], 0.0)
     return hinge.sum() / negative_mask.sum().clamp(min=1)
@@ -56,8 +60,7 @@ def next_thresholds(
     """
     if mode == "fixed":
         return torch.full_like(thresholds, fixed_value)
-    positive = logit_scale * (image * text).sum(-1)
-    negative = logit_scale * torch.einsum("nd,nkd->nk", image, negatives)
+    positive, negative = _image_scores(image, text, negatives, logit_scale)
     valid_count = negative_mask.sum(0)
     if mode == "mean":
         mean_negative = negative.masked_fill(~negative_mask, 0.0).sum(0) / valid_count.clamp(min=1)

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hf_compclip.training.plots import save_figure
+
 ABLATION: dict[str, dict[str, Any]] = {
     "clip": {"itc_negatives": "none", "imc_weight": 0.0, "cmr_weight": 0.0},
     "itc_hn": {"itc_negatives": "batch", "imc_weight": 0.0, "cmr_weight": 0.0},
@@ -81,9 +83,4 @@ def plot_summary(summary: Summary, metrics: Sequence[str], path: str | Path, tit
     axis.set_xticks(range(len(metrics)), metrics, rotation=30, ha="right")
     axis.set(ylabel="accuracy", ylim=(0, 1), title=title or "")
     axis.legend(ncol=min(len(names), 5), fontsize=8)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

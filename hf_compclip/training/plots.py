@@ -52,6 +52,13 @@ def plot_training_curves(log_history: Sequence[dict[str, Any]], path: str | Path
         axis.grid(alpha=0.3)
     if title:
         figure.suptitle(title)
+    return save_figure(figure, path)
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Write ``figure`` as a PNG at ``path`` (creating its folder) and free it; return the path."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

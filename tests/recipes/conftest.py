@@ -43,3 +43,13 @@ def coco_copy(tmp_path) -> Path:
     target = tmp_path / "coco"
     shutil.copytree(FIXTURE, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def shapes_recipe():
+    """recipes/train_shapes.py as a module."""
+    spec = importlib.util.spec_from_file_location("train_shapes", ROOT / "recipes" / "train_shapes.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

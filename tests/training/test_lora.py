@@ -12,22 +12,11 @@ from hf_compclip.training import CompositionalCLIPConfig, CompositionalCLIPTrain
 from hf_compclip.training.freeze import freeze_tower
 from hf_compclip.training.lora import apply_lora, lora_target_pattern, merge_lora
 from tests.training.data import fresh, make_dataset, make_rows
+from tests.training.test_trainer import config
 
 
 def _args(tmp_path, **overrides) -> CompositionalCLIPConfig:
-    settings = {
-        "output_dir": str(tmp_path / "out"),
-        "per_device_train_batch_size": 8,
-        "learning_rate": 5e-3,
-        "warmup_steps": 0,
-        "max_steps": 4,
-        "save_strategy": "no",
-        "report_to": "none",
-        "use_cpu": True,
-        "disable_tqdm": True,
-        "seed": 0,
-    }
-    return CompositionalCLIPConfig(**{**settings, **overrides})
+    return config(tmp_path, **{"learning_rate": 5e-3, "max_steps": 4, **overrides})
 
 
 @pytest.mark.parametrize(("tower", "count"), [("both", 16), ("text", 8), ("vision", 8)])

@@ -1,0 +1,36 @@
+"""recipes/train_shapes.py, the README's main job, on a tiny world: every artefact it promises is there."""
+
+import json
+
+from transformers import CLIPModel
+
+from hf_compclip.hub import card_eval_results
+
+
+def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path):
+    output = tmp_path / "shapes"
+    argv = [
+        "--output_dir", str(output), "--train_size", "48", "--test_size", "60", "--benchmark_size", "4",
+        "--configurations", "clip,ce_clip", "--seeds", "0,1", "--max_steps", "3", "--logging_steps", "1",
+        "--per_device_train_batch_size", "16", "--disable_tqdm", "true",
+    ]  # fmt: skip
+    summary = shapes_recipe.main(argv)
+
+    results = json.loads((output / "results.json").read_text())
+    assert set(results["runs"]) == {"clip", "ce_clip"}
+    assert all(len(seeds) == 2 for seeds in results["runs"].values())
+    for name, seeds in results["runs"].items():
+        mean, _, count = summary[name]["avg"]
+        assert count == 2
+        assert abs(mean - sum(scores["avg"] for scores in seeds) / 2) < 1e-12
+    table = (output / "results.md").read_text()
+    assert "| swap_att |" in table and "Seeds per configuration: clip 2, ce_clip 2." in table
+    assert (output / "results.png").read_bytes()[:4] == b"\x89PNG"
+
+    run = output / "ce_clip" / "seed1"
+    model, info = CLIPModel.from_pretrained(run, output_loading_info=True)
+    assert type(model) is CLIPModel
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    assert (run / "training_curves.png").is_file()
+    card_scores = card_eval_results(run / "README.md")["sugarcrepe"]
+    assert card_scores["avg"] == results["runs"]["ce_clip"][1]["avg"]
