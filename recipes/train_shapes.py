@@ -25,6 +25,7 @@ from hf_compclip.data import (
     build_shapes_clip,
     build_shapes_dataset,
     load_shapes_dataset,
+    mask_held_out_negatives,
     write_shapes_benchmark,
 )
 from hf_compclip.evaluation import CompositionalEvaluator
@@ -39,7 +40,7 @@ DEMO_DEFAULTS = {
     "output_dir": "outputs/shapes",
     "learning_rate": 1e-3,
     "per_device_train_batch_size": 64,
-    "num_train_epochs": 3,
+    "num_train_epochs": 10,
     "warmup_steps": 50,
     "logging_steps": 10,
     "save_strategy": "no",
@@ -57,7 +58,9 @@ class ShapesDemoArguments:
     seeds: str = field(default="0", metadata={"help": "Comma-separated training seeds (the world stays the same)."})
     world_seed: int = field(default=0, metadata={"help": "Seed of the world: scenes, captions and benchmark."})
     train_size: int = field(default=8000, metadata={"help": "Training scenes (one caption each)."})
-    test_size: int = field(default=1000, metadata={"help": "Test scenes (unseen combinations) the benchmark draws from."})
+    test_size: int = field(
+        default=1000, metadata={"help": "Test scenes (unseen combinations) the benchmark draws from."}
+    )
     benchmark_size: int = field(default=300, metadata={"help": "Benchmark items per SugarCrepe category."})
     negative_slots: str = field(
         default="swap_object,swap_attribute,replace_attribute,replace_object,replace_relation",
@@ -78,7 +81,11 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
             dataset = load_shapes_dataset(world_dir / "dataset")
         else:
             dataset = build_shapes_dataset(
-                world_dir / "dataset", config, train_size=demo.train_size, validation_size=100, test_size=demo.test_size
+                world_dir / "dataset",
+                config,
+                train_size=demo.train_size,
+                validation_size=100,
+                test_size=demo.test_size,
             )
             write_shapes_benchmark(world_dir / "benchmark", config, n_per_category=demo.benchmark_size)
         # The plausibility model that ranks replacements is fitted on the world's own training captions, so a
@@ -86,6 +93,10 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
         context = ContextModel(dataset["train"]["caption"])
         generator = load_generator("rules", slots=demo.negative_slots, seed=demo.world_seed, context=context)
         train = add_hard_negatives(dataset["train"], generator, num_proc=demo.num_proc)
+        # A negative that states a held-out combination would teach that the test split's captions are false.
+        train = train.map(
+            mask_held_out_negatives, batched=True, fn_kwargs={"held_out": config.held_out}, desc="held-out check"
+        )
     return config, train, world_dir / "benchmark"
 
 

@@ -27,6 +27,7 @@ from hf_compclip.data.shapes_dataset import (
     scene_from_row,
     shapes_features,
 )
+from hf_compclip.data.shapes_negatives import held_out_mentions, mask_held_out_negatives
 from hf_compclip.data.shapes_world import (
     HeldOut,
     Scene,
@@ -57,11 +58,13 @@ __all__ = [
     "caption_is_true",
     "caption_scene",
     "describe_scene",
+    "held_out_mentions",
     "iter_scenes",
     "iter_split_rows",
     "load_benchmark_scenes",
     "load_shapes_dataset",
     "load_world_config",
+    "mask_held_out_negatives",
     "parse_caption",
     "read_coco_captions",
     "relation_between",
