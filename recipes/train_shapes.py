@@ -2,8 +2,8 @@
 
 Builds the world (pictures, captions, a test split of unseen combinations and its SugarCrepe-format
 benchmark), adds hard negatives to the training captions with the rules generator (the same pipeline as
-for COCO), trains a tiny CLIP from scratch once per configuration and seed, scores each on the benchmark
-and prints the table. Every run is saved as a plain ``CLIPModel`` with its card and threshold plot.
+for COCO), trains a tiny CLIP from scratch once per configuration and seed, scores each on the held-out
+benchmark (unseen combinations) and on an in-distribution one, and prints the table. Every run is saved as a plain ``CLIPModel`` with its card and threshold plot.
 
     python recipes/train_shapes.py                                   # plain CLIP vs CE-CLIP, one seed
     python recipes/train_shapes.py --configurations clip,itc_hn,itc_hn_imc,itc_hn_cmr,ce_clip --seeds 0,1,2
@@ -28,12 +28,13 @@ from hf_compclip.data import (
     mask_held_out_negatives,
     write_shapes_benchmark,
 )
-from hf_compclip.evaluation import CompositionalEvaluator
+from hf_compclip.evaluation import CompositionalEvaluator, load_sugarcrepe
 from hf_compclip.negatives import ContextModel, add_hard_negatives, load_generator
 from hf_compclip.training import CompositionalCLIPConfig, CompositionalCLIPTrainer
 from hf_compclip.training.ablation import ablation_overrides, plot_summary, summarise, summary_markdown
 
 CATEGORIES = ["replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"]
+METRICS = [f"{benchmark}/{category}" for benchmark in ("heldout", "seen") for category in CATEGORIES]
 
 # A tiny model trained from scratch needs a far larger step than the paper's fine-tuning of OpenAI CLIP.
 DEMO_DEFAULTS = {
@@ -66,6 +67,8 @@ class ShapesDemoArguments:
         default="swap_object,swap_attribute,replace_attribute,replace_object,replace_relation",
         metadata={"help": "Slots of the rules generator, one typed hard negative each."},
     )
+    hidden_size: int = field(default=64, metadata={"help": "Width of both towers of the tiny CLIP."})
+    num_layers: int = field(default=2, metadata={"help": "Depth of both towers of the tiny CLIP."})
     world_dir: str | None = field(
         default=None, metadata={"help": "Where the world is built; default output_dir/world."}
     )
@@ -73,7 +76,7 @@ class ShapesDemoArguments:
 
 
 def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
-    """The world config, its training split with hard negatives, and the benchmark directory (built once)."""
+    """The world config, its training split with hard negatives, and the world folder (built once, then reused)."""
     world_dir = Path(demo.world_dir or Path(args.output_dir) / "world")
     config = WorldConfig(seed=demo.world_seed)
     with args.main_process_first(desc="building the shapes world"):
@@ -88,6 +91,9 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
                 test_size=demo.test_size,
             )
             write_shapes_benchmark(world_dir / "benchmark", config, n_per_category=demo.benchmark_size)
+            write_shapes_benchmark(
+                world_dir / "benchmark_seen", config, n_per_category=demo.benchmark_size, split="validation"
+            )
         # The plausibility model that ranks replacements is fitted on the world's own training captions, so a
         # colour is replaced by one of the world's colours rather than by COCO's favourite, "white".
         context = ContextModel(dataset["train"]["caption"])
@@ -97,7 +103,16 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
         train = train.map(
             mask_held_out_negatives, batched=True, fn_kwargs={"held_out": config.held_out}, desc="held-out check"
         )
-    return config, train, world_dir / "benchmark"
+    return config, train, world_dir
+
+
+def shapes_evaluator(world_dir: Path) -> CompositionalEvaluator:
+    """Scores on the held-out benchmark (unseen combinations, the headline) and on an in-distribution one."""
+    benchmarks = [
+        load_sugarcrepe(world_dir / folder, world_dir / folder / "images", name=name)
+        for name, folder in (("heldout", "benchmark"), ("seen", "benchmark_seen"))
+    ]
+    return CompositionalEvaluator(loaded=benchmarks, primary_metric="heldout/avg", show_progress=False)
 
 
 def negative_coverage(train) -> dict[str, float]:
@@ -111,10 +126,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = HfArgumentParser((ShapesDemoArguments, CompositionalCLIPConfig))
     parser.set_defaults(**DEMO_DEFAULTS)
     demo, args = parser.parse_args_into_dataclasses(args=argv)
-    config, train, benchmark_dir = prepare_world(demo, args)
-    evaluator = CompositionalEvaluator(
-        ["sugarcrepe"], data_root=benchmark_dir, image_root=benchmark_dir / "images", show_progress=False
-    )
+    config, train, world_dir = prepare_world(demo, args)
+    evaluator = shapes_evaluator(world_dir)
     card_data = {
         "datasets": [f"hf_compclip shapes world (seed {demo.world_seed}, {demo.train_size} scenes)"],
         "negatives_generator": f"rules ({demo.negative_slots})",
@@ -127,7 +140,13 @@ def main(argv: list[str] | None = None) -> dict:
         for seed in (int(s) for s in demo.seeds.split(",")):
             run_dir = Path(args.output_dir) / name / f"seed{seed}"
             run_args = dataclasses.replace(args, output_dir=str(run_dir), seed=seed, **overrides)
-            model, processor = build_shapes_clip(config, seed=seed)
+            model, processor = build_shapes_clip(
+                config,
+                seed=seed,
+                hidden_size=demo.hidden_size,
+                num_layers=demo.num_layers,
+                projection_dim=demo.hidden_size,
+            )
             trainer = CompositionalCLIPTrainer(
                 model=model,
                 args=run_args,
@@ -139,14 +158,14 @@ def main(argv: list[str] | None = None) -> dict:
             trainer.train()
             scores = trainer.evaluate()
             trainer.save_model(str(run_dir))
-            runs.setdefault(name, []).append({k.removeprefix("eval_sugarcrepe/"): v for k, v in scores.items()})
+            runs.setdefault(name, []).append({k.removeprefix("eval_"): v for k, v in scores.items() if "/" in k})
     summary = summarise(runs)
     if args.should_save:
-        table = summary_markdown(summary, CATEGORIES)
+        table = summary_markdown(summary, METRICS)
         output = Path(args.output_dir)
         (output / "results.json").write_text(json.dumps({"runs": runs, "summary": summary}, indent=1))
         (output / "results.md").write_text(table + "\n")
-        plot_summary(summary, CATEGORIES, output / "results.png", title="shapes-world benchmark (mean ± std)")
+        plot_summary(summary, METRICS, output / "results.png", title="shapes-world benchmarks (mean ± std)")
         print(table)
     return summary
 

@@ -20,11 +20,15 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     assert set(results["runs"]) == {"clip", "ce_clip"}
     assert all(len(seeds) == 2 for seeds in results["runs"].values())
     for name, seeds in results["runs"].items():
-        mean, _, count = summary[name]["avg"]
+        mean, _, count = summary[name]["heldout/avg"]
         assert count == 2
-        assert abs(mean - sum(scores["avg"] for scores in seeds) / 2) < 1e-12
+        assert abs(mean - sum(scores["heldout/avg"] for scores in seeds) / 2) < 1e-12
     table = (output / "results.md").read_text()
-    assert "| swap_att |" in table and "Seeds per configuration: clip 2, ce_clip 2." in table
+    assert (
+        "| heldout/swap_att |" in table
+        and "| seen/avg |" in table
+        and "Seeds per configuration: clip 2, ce_clip 2." in table
+    )
     assert (output / "results.png").read_bytes()[:4] == b"\x89PNG"
 
     run = output / "ce_clip" / "seed1"
@@ -32,5 +36,6 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     assert type(model) is CLIPModel
     assert not info["missing_keys"] and not info["unexpected_keys"]
     assert (run / "training_curves.png").is_file()
-    card_scores = card_eval_results(run / "README.md")["sugarcrepe"]
-    assert card_scores["avg"] == results["runs"]["ce_clip"][1]["avg"]
+    card_scores = card_eval_results(run / "README.md")
+    assert card_scores["heldout"]["avg"] == results["runs"]["ce_clip"][1]["heldout/avg"]
+    assert card_scores["seen"]["swap_obj"] == results["runs"]["ce_clip"][1]["seen/swap_obj"]
