@@ -3,7 +3,8 @@
 Builds the world (pictures, captions, a test split of unseen combinations and its SugarCrepe-format
 benchmark), adds hard negatives to the training captions with the rules generator (the same pipeline as
 for COCO), trains a tiny CLIP from scratch once per configuration and seed, scores each on the held-out
-benchmark (unseen combinations) and on an in-distribution one, and prints the table. Every run is saved as a plain ``CLIPModel`` with its card and threshold plot.
+benchmark (unseen combinations) and on an in-distribution one, and prints the table. Every run is saved
+as a plain ``CLIPModel`` with its card and threshold plot.
 
     python recipes/train_shapes.py                                   # plain CLIP vs CE-CLIP, one seed
     python recipes/train_shapes.py --configurations clip,itc_hn,itc_hn_imc,itc_hn_cmr,ce_clip --seeds 0,1,2
