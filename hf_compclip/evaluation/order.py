@@ -1,11 +1,13 @@
 """ARO's order tests: COCO-Order and Flickr30k-Order (Yuksekgonul et al., ICLR 2023).
 
-Every Karpathy test caption becomes five options: itself and four scrambles of its word order (nouns and
-adjectives shuffled among themselves, all other words shuffled, words shuffled within trigrams, trigrams
-shuffled). The score is precision@1 of the original. The scrambles are random, so they are drawn from a seed
-that is recorded with the result; each caption gets its own generator, so a subset scores the same as in the
-full run. A scramble that leaves the caption unchanged is not a negative and is dropped (ARO's argmax would
-also never prefer it), which keeps the project's rule that a tie between different texts is wrong.
+Every Karpathy test caption becomes five options: itself and four scrambles of its word order, each built as
+ARO builds it from the raw caption and then cleaned like the caption: nouns shuffled among noun positions and,
+separately, adjectives among adjective positions (Penn Treebank tags from the tagger); every other token shuffled
+while nouns and adjectives stay; tokens shuffled within consecutive trigrams; the trigrams shuffled. The score is
+precision@1 of the original. The scrambles are random, so they are drawn from a seed that is recorded with the
+result; each caption gets its own generator, so a subset scores the same as in the full run. A scramble that
+leaves the caption's words in the same order is not a negative and is dropped (ARO's argmax would also never
+prefer it), which keeps the project's rule that a tie between different texts is wrong.
 """
 
 from __future__ import annotations
@@ -25,18 +27,31 @@ KARPATHY_SOURCE = (
 )
 ORDER_FILES = {"coco_order": "coco_karpathy_test.json", "flickr30k_order": "flickr30k_test.json"}
 DEFAULT_SEED = 0
-CONTENT_TAGS = frozenset({"NOUN", "ADJ"})
+NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+ADJECTIVE_TAGS = frozenset({"JJ", "JJR", "JJS"})
 
 Tagger = Callable[[str], list[tuple[str, str]]]
-"""Text -> (token, universal part-of-speech tag) pairs, e.g. spaCy's ``(token.text, token.pos_)``."""
+"""Text -> (token, Penn Treebank tag) pairs for every token, punctuation included, e.g. spaCy's
+``(token.text, token.tag_)``. ARO picks nouns and adjectives by these fine tags; universal tags would differ
+(``PROPN`` is a separate class there)."""
 
 _ARO_PUNCTUATION = re.compile(r"[.!\"()*#:;~]")
+# nltk.word_tokenize's splits that matter for captions: clitics ("do n't", "man 's") and punctuation come off the
+# word; hyphenated words and numbers such as 1,000 or 2.5 stay whole.
+_WORD_TOKEN = re.compile(
+    r"\w+(?=n't\b)|n't\b|'(?:s|re|ve|ll|d|m)\b|\d+(?:[.,]\d+)+|\w+(?:[-/]\w+)*|[^\w\s]", re.IGNORECASE
+)
 
 
 def normalize_caption(text: str, max_words: int = 30) -> str:
     """ARO's caption cleaning: lower case, its punctuation set turned to spaces, at most ``max_words`` words."""
     words = _ARO_PUNCTUATION.sub(" ", text.lower()).split()
     return " ".join(words[:max_words])
+
+
+def word_tokens(text: str) -> list[str]:
+    """A regex stand-in for ``nltk.word_tokenize``, which ARO's trigram scrambles use (nltk is not a dependency)."""
+    return _WORD_TOKEN.findall(text)
 
 
 def _permute_positions(words: list[str], positions: list[int], rng: random.Random) -> list[str]:
@@ -49,14 +64,17 @@ def _permute_positions(words: list[str], positions: list[int], rng: random.Rando
 
 
 def shuffle_nouns_and_adjectives(tagged: Sequence[tuple[str, str]], rng: random.Random) -> str:
+    """Nouns trade places only with nouns, adjectives only with adjectives (two separate permutations)."""
     words = [word for word, _ in tagged]
-    positions = [i for i, (_, tag) in enumerate(tagged) if tag in CONTENT_TAGS]
-    return " ".join(_permute_positions(words, positions, rng))
+    for tags in (NOUN_TAGS, ADJECTIVE_TAGS):
+        words = _permute_positions(words, [i for i, (_, tag) in enumerate(tagged) if tag in tags], rng)
+    return " ".join(words)
 
 
 def shuffle_all_but_nouns_and_adjectives(tagged: Sequence[tuple[str, str]], rng: random.Random) -> str:
+    """Every token that is neither noun nor adjective, punctuation included, is shuffled among the others."""
     words = [word for word, _ in tagged]
-    positions = [i for i, (_, tag) in enumerate(tagged) if tag not in CONTENT_TAGS]
+    positions = [i for i, (_, tag) in enumerate(tagged) if tag not in NOUN_TAGS | ADJECTIVE_TAGS]
     return " ".join(_permute_positions(words, positions, rng))
 
 
@@ -65,20 +83,20 @@ def trigrams(words: Sequence[str]) -> list[list[str]]:
 
 
 def shuffle_within_trigrams(text: str, rng: random.Random) -> str:
-    groups = trigrams(text.split())
+    groups = trigrams(word_tokens(text))
     for group in groups:
         rng.shuffle(group)
     return " ".join(word for group in groups for word in group)
 
 
 def shuffle_trigrams(text: str, rng: random.Random) -> str:
-    groups = trigrams(text.split())
+    groups = trigrams(word_tokens(text))
     rng.shuffle(groups)
     return " ".join(word for group in groups for word in group)
 
 
 def order_options(caption: str, tagger: Tagger, rng: random.Random, max_words: int = 30) -> tuple[str, list[str]]:
-    """The normalised caption and its distinct scrambles (scrambles equal to the caption are left out)."""
+    """The normalised caption and its scrambles, less those that keep the caption's tokens in order."""
     tagged = tagger(caption)
     scrambles = [
         shuffle_nouns_and_adjectives(tagged, rng),
@@ -87,7 +105,12 @@ def order_options(caption: str, tagger: Tagger, rng: random.Random, max_words: i
         shuffle_trigrams(caption, rng),
     ]
     original = normalize_caption(caption, max_words)
-    negatives = [text for text in (normalize_caption(s, max_words) for s in scrambles) if text != original]
+    # joining tokens with spaces turns "man, woman" into "man , woman": the same words, so not a negative
+    negatives = [
+        text
+        for text in (normalize_caption(s, max_words) for s in scrambles)
+        if word_tokens(text) != word_tokens(original)
+    ]
     return original, negatives
 
 
@@ -102,7 +125,7 @@ def spacy_tagger(model: str = "en_core_web_sm") -> Tagger:
             f"The order tests need the spaCy model {model!r} to find nouns and adjectives: install it with "
             f"`python -m spacy download {model}`, or pass your own tagger."
         ) from error
-    return lambda text: [(token.text, token.pos_) for token in nlp(text)]
+    return lambda text: [(token.text, token.tag_) for token in nlp(text)]
 
 
 def _p1(items: Sequence[ChoiceItem], correct: Sequence[bool]) -> tuple[dict[str, float], dict[str, int]]:

@@ -13,20 +13,33 @@ from hf_compclip.evaluation import (
     load_retrieval,
     order_options,
 )
-from hf_compclip.evaluation.order import normalize_caption, shuffle_trigrams, trigrams
+from hf_compclip.evaluation.order import (
+    normalize_caption,
+    shuffle_all_but_nouns_and_adjectives,
+    shuffle_nouns_and_adjectives,
+    shuffle_trigrams,
+    shuffle_within_trigrams,
+    trigrams,
+    word_tokens,
+)
 
 from .conftest import FIXTURES, save_image
 
 KARPATHY = FIXTURES / "karpathy"
 NOUNS = {"man", "street", "bike", "people", "woman", "kitchen", "table", "girl", "toilet", "bathroom", "dog", "food"}
 ADJECTIVES = {"young", "white", "small", "red", "old", "large", "black", "wooden"}
+PROPER_NOUNS = {"paris", "london"}
 
 
 def tagger(text):
-    """A word-list tagger standing in for spaCy: enough to exercise the noun/adjective scrambles."""
-    words = text.replace(".", " .").split()
-    tags = {**dict.fromkeys(NOUNS, "NOUN"), **dict.fromkeys(ADJECTIVES, "ADJ")}
-    return [(w, tags.get(w.lower().rstrip("s"), tags.get(w.lower(), "X"))) for w in words]
+    """A word-list tagger standing in for spaCy's Penn Treebank tags: enough to exercise the scrambles."""
+    tags = {**dict.fromkeys(NOUNS, "NN"), **dict.fromkeys(ADJECTIVES, "JJ"), **dict.fromkeys(PROPER_NOUNS, "NNP")}
+    tagged = []
+    for word in word_tokens(text):
+        key = word.lower()
+        tag = tags.get(key) or ("NNS" if tags.get(key.removesuffix("s")) == "NN" else "DT")
+        tagged.append((word, tag))
+    return tagged
 
 
 @pytest.fixture
@@ -51,6 +64,52 @@ def test_normalization_and_scrambles_keep_the_words():
     for position, word in enumerate(original.split()):
         if word in {"a", "riding", "down", "the"}:
             assert nouns_adjectives[position] == word
+
+
+def test_nouns_and_adjectives_move_only_among_their_own_kind():
+    # ARO permutes nouns (NN, NNS, NNP, NNPS) and adjectives (JJ, JJR, JJS) separately
+    tagged = [
+        ("young", "JJ"), ("men", "NNS"), ("in", "IN"), ("Paris", "NNP"), ("ride", "VBP"), ("old", "JJ"),
+        ("bikes", "NNS"), ("past", "IN"), ("bigger", "JJR"), ("dogs", "NNS"), ("and", "CC"), ("Alps", "NNPS"),
+    ]  # fmt: skip
+    nouns = {i for i, (_, tag) in enumerate(tagged) if tag.startswith("NN")}
+    adjectives = {i for i, (_, tag) in enumerate(tagged) if tag.startswith("JJ")}
+    noun_words = sorted(tagged[i][0] for i in nouns)
+    adjective_words = sorted(tagged[i][0] for i in adjectives)
+    seen_at_first_noun, seen_at_first_adjective = set(), set()
+    for seed in range(40):
+        scrambled = shuffle_nouns_and_adjectives(tagged, random.Random(seed)).split()
+        assert sorted(scrambled[i] for i in nouns) == noun_words
+        assert sorted(scrambled[i] for i in adjectives) == adjective_words
+        assert [scrambled[i] for i in (2, 4, 7, 10)] == ["in", "ride", "past", "and"]
+        seen_at_first_noun.add(scrambled[1])
+        seen_at_first_adjective.add(scrambled[0])
+    # proper nouns take part, and every word of a kind reaches that kind's positions
+    assert seen_at_first_noun == set(noun_words) and seen_at_first_adjective == set(adjective_words)
+    for seed in range(10):
+        kept = shuffle_all_but_nouns_and_adjectives(tagged, random.Random(seed)).split()
+        assert [kept[i] for i in sorted(nouns | adjectives)] == [tagged[i][0] for i in sorted(nouns | adjectives)]
+        assert sorted(kept[i] for i in (2, 4, 7, 10)) == ["and", "in", "past", "ride"]
+
+
+def test_trigram_scrambles_use_word_tokenize_tokens():
+    # the tokens nltk.word_tokenize gives: clitics and punctuation split off, hyphenated words and numbers whole
+    assert word_tokens("A man's t-shirt, 1,000 dogs don't bark.") == [
+        "A", "man", "'s", "t-shirt", ",", "1,000", "dogs", "do", "n't", "bark", ".",
+    ]  # fmt: skip
+    caption = "A man, a dog."  # tokens: [A man ,] [a dog .]
+    assert {shuffle_trigrams(caption, random.Random(seed)) for seed in range(20)} == {
+        "A man , a dog .",
+        "a dog . A man ,",
+    }
+    for seed in range(20):
+        assert sorted(shuffle_within_trigrams(caption, random.Random(seed)).split()[:3]) == [",", "A", "man"]
+    original, _ = order_options(caption, tagger, random.Random(0))
+    negatives = {text for seed in range(30) for text in order_options(caption, tagger, random.Random(seed))[1]}
+    assert original == "a man, a dog"
+    # cleaned like the caption; an unmoved order written "a man , a dog" is the same words and is dropped
+    assert "a dog a man ," in negatives and "a dog , a man" in negatives
+    assert "a man , a dog" not in negatives and original not in negatives
 
 
 def test_scrambles_equal_to_the_caption_are_dropped():
