@@ -26,6 +26,7 @@ from hf_compclip.data import (
     build_shapes_clip,
     build_shapes_dataset,
     load_shapes_dataset,
+    load_world_config,
     mask_held_out_negatives,
     write_shapes_benchmark,
 )
@@ -83,6 +84,12 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
     with args.main_process_first(desc="building the shapes world"):
         if (world_dir / "dataset").is_dir():
             dataset = load_shapes_dataset(world_dir / "dataset")
+            built = (load_world_config(world_dir / "dataset").seed, len(dataset["train"]), len(dataset["test"]))
+            if built != (demo.world_seed, demo.train_size, demo.test_size):
+                raise ValueError(
+                    f"{world_dir} holds a world with (seed, train, test) = {built}, not "
+                    f"{(demo.world_seed, demo.train_size, demo.test_size)}: pass another --world_dir or delete it"
+                )
         else:
             dataset = build_shapes_dataset(
                 world_dir / "dataset",

@@ -101,27 +101,30 @@ def compositional_loss(
     negatives = None if negative_embeds is None else negative_embeds.to(dtype)
     mask = None if negative_mask is None else negative_mask.to(device=image.device, dtype=torch.bool)
     num_types = 0 if negatives is None else negatives.shape[1]
-    if thresholds is None:
+    if threshold_mode == "fixed":
+        thresholds = image.new_full((num_types,), fixed_threshold)  # fixed from the first step on
+    elif thresholds is None:
         thresholds = image.new_zeros(num_types)
     thresholds = thresholds.detach().to(device=image.device, dtype=dtype)
     _check_inputs(image, text, negatives, mask, thresholds)
     scale = torch.as_tensor(logit_scale, device=image.device).to(dtype)
 
-    batch = gather_batch(image, text, negatives, mask)
-    hard = (batch.image, batch.text, batch.negatives, batch.negative_mask, scale)
-    itc = itc_loss(batch.image, batch.text, scale, batch.rows, batch.negatives, batch.negative_mask, itc_negatives)
-    zero = itc.new_zeros(())
-    imc = imc_loss(*hard, batch.rows, imc_negatives) if negatives is not None else zero
-    cmr = cmr_loss(*hard, thresholds, batch.rows) if negatives is not None else zero
-    total = itc + (imc_weight * imc if imc_weight > 0 else 0.0) + (cmr_weight * cmr if cmr_weight > 0 else 0.0)
+    with torch.autocast(image.device.type, enabled=False):  # a caller's autocast would run the logits in bf16
+        batch = gather_batch(image, text, negatives, mask)
+        hard = (batch.image, batch.text, batch.negatives, batch.negative_mask, scale)
+        itc = itc_loss(batch.image, batch.text, scale, batch.rows, batch.negatives, batch.negative_mask, itc_negatives)
+        zero = itc.new_zeros(())
+        imc = imc_loss(*hard, batch.rows, imc_negatives) if negatives is not None else zero
+        cmr = cmr_loss(*hard, thresholds, batch.rows) if negatives is not None else zero
+        total = itc + (imc_weight * imc if imc_weight > 0 else 0.0) + (cmr_weight * cmr if cmr_weight > 0 else 0.0)
 
-    if negatives is not None:
-        thresholds = next_thresholds(*hard, thresholds, threshold_mode, threshold_upper_bound, fixed_threshold)
-    terms = sum_over_processes(torch.stack([total, itc, imc, cmr]))
-    if batch.world_size > 1:
-        # The value of the global loss, with the gradient of this process's rows scaled against DDP's mean.
-        scaled = total * batch.world_size
-        total = scaled + (terms[0] - scaled).detach()
-    return CompositionalLossOutput(
-        loss=total, itc_loss=terms[1], imc_loss=terms[2], cmr_loss=terms[3], thresholds=thresholds
-    )
+        if negatives is not None:
+            thresholds = next_thresholds(*hard, thresholds, threshold_mode, threshold_upper_bound, fixed_threshold)
+        terms = sum_over_processes(torch.stack([total, itc, imc, cmr]))
+        if batch.world_size > 1:
+            # The value of the global loss, with the gradient of this process's rows scaled against DDP's mean.
+            scaled = total * batch.world_size
+            total = scaled + (terms[0] - scaled).detach()
+        return CompositionalLossOutput(
+            loss=total, itc_loss=terms[1], imc_loss=terms[2], cmr_loss=terms[3], thresholds=thresholds
+        )

@@ -27,9 +27,9 @@ STATE_FILE = "compositional_state.json"
 
 def _negative_types_of(dataset: Any) -> list[str] | None:
     """Slot names from the dataset's ``negative_types`` column, or ``negative_<k>`` from the slot count."""
-    if dataset is None or not hasattr(dataset, "column_names") or "negatives" not in dataset.column_names:
-        return None
-    first = dataset[0]
+    if "negatives" not in (getattr(dataset, "column_names", None) or ()):
+        return None  # also streaming datasets, whose columns are unknown: names then come from the first batch
+    first = next(iter(dataset))
     names = first.get("negative_types")
     return list(names) if names else [f"negative_{k}" for k in range(len(first["negatives"]))]
 
@@ -70,10 +70,12 @@ class CompositionalCLIPTrainer(Trainer):
         args = args if args is not None else CompositionalCLIPConfig(output_dir="compclip-output")
         if not isinstance(args, CompositionalCLIPConfig):
             raise TypeError(f"args must be a CompositionalCLIPConfig, got {type(args).__name__}")
+        image_column = getattr(data_collator, "image_column", "image")
         for name, dataset in (("train_dataset", train_dataset), ("eval_dataset", eval_dataset)):
-            if dataset is not None and hasattr(dataset, "column_names"):
+            columns = getattr(dataset, "column_names", None)
+            if columns is not None:
                 check_columns(
-                    dataset.column_names, needs_negatives=args.uses_negatives, dataset_name=name, image_column="image"
+                    columns, needs_negatives=args.uses_negatives, dataset_name=name, image_column=image_column
                 )
         if data_collator is None:
             if processing_class is None:
@@ -175,23 +177,40 @@ class CompositionalCLIPTrainer(Trainer):
         return loss.detach(), None, None
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
-        metrics: dict[str, float] = {}
+        """The Trainer's evaluation (loss terms on ``eval_dataset``) plus the evaluator's scores.
+
+        With an ``eval_dataset`` the scores join the Trainer's own metrics (see `evaluation_loop`), so one log
+        entry and one ``on_evaluate`` event carry both; without one, only the evaluator runs, and its scores
+        are logged and passed to ``on_evaluate`` here, so early stopping and best-model tracking see them.
+        """
         if eval_dataset is not None or self.eval_dataset is not None:
-            metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
-        if self.evaluator is not None:
-            model = self.accelerator.unwrap_model(self.model)
-            was_training = model.training
-            model.eval()
-            try:
-                with torch.no_grad():
-                    scores = self.evaluator(model, self.processing_class)
-            finally:
-                model.train(was_training)
-            scores = {f"{metric_key_prefix}_{name}": value for name, value in scores.items()}
-            self.log(scores)
-            self.last_eval_scores = scores
-            metrics.update(scores)
+            return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+        metrics = self._evaluator_scores(metric_key_prefix)
+        if metrics:
+            self.log(metrics)
+            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
+
+    def evaluation_loop(
+        self, dataloader, description, prediction_loss_only=None, ignore_keys=None, metric_key_prefix: str = "eval"
+    ):
+        output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
+        output.metrics.update(self._evaluator_scores(metric_key_prefix))
+        return output
+
+    def _evaluator_scores(self, prefix: str) -> dict[str, float]:
+        if self.evaluator is None:
+            return {}
+        model = self.accelerator.unwrap_model(self.model)
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                scores = self.evaluator(model, self.processing_class)
+        finally:
+            model.train(was_training)
+        self.last_eval_scores = {f"{prefix}_{name}": value for name, value in scores.items()}
+        return dict(self.last_eval_scores)
 
     # ---------------------------------------------------------------------------------------- the optimizer
     def get_decay_parameter_names(self, model: nn.Module) -> list[str]:
@@ -279,8 +298,12 @@ class CompositionalCLIPTrainer(Trainer):
         """
         from hf_compclip.hub import push_model
 
-        repo_id = self.args.hub_model_id or os.path.basename(os.path.abspath(self.args.output_dir))
-        self.save_model(_internal_call=True)
+        repo_id = self.args.hub_model_id
+        if not repo_id or "/" not in repo_id:
+            raise ValueError(
+                f"hub_model_id={repo_id!r}: set it to the full repository id, 'org_or_user/name', to push"
+            )
+        self.save_model()  # the final save: LoRA merged into a plain CLIPModel, processor, card and plot
         if not self.args.should_save:
             return None
         self.write_model_card(self.args.output_dir, repo_id=repo_id)

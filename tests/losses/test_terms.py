@@ -157,3 +157,33 @@ def test_bad_shapes_are_named(kwargs, message):
     image, text, _, _ = random_batch(3, 2, seed=12)
     with pytest.raises(ValueError, match=message):
         compositional_loss(image, text, logit_scale=SCALE, **kwargs)
+
+
+def test_fixed_thresholds_apply_from_the_first_step():
+    image, text, negatives, mask = random_batch(6, 2, seed=13)
+    out = compositional_loss(
+        image,
+        text,
+        negatives,
+        mask,
+        SCALE,
+        None,
+        imc_weight=0,
+        cmr_weight=1,
+        threshold_mode="fixed",
+        fixed_threshold=3.0,
+    )
+    expected = reference.cmr(image, text, negatives, mask, SCALE, torch.full((2,), 3.0))
+    assert out.cmr_loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_callers_autocast_does_not_lower_the_precision():
+    image, text, negatives, mask = random_batch(6, 3, seed=14)
+    plain = compositional_loss(image, text, negatives, mask, SCALE, torch.ones(3), imc_weight=0.3, cmr_weight=0.2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        autocast = compositional_loss(
+            image, text, negatives, mask, SCALE, torch.ones(3), imc_weight=0.3, cmr_weight=0.2
+        )
+    assert autocast.loss.dtype == torch.float32
+    torch.testing.assert_close(autocast.loss, plain.loss)
+    torch.testing.assert_close(autocast.thresholds, plain.thresholds)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from transformers import CLIPModel
 
 from hf_compclip.hub import card_eval_results
@@ -39,3 +40,7 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     card_scores = card_eval_results(run / "README.md")
     assert card_scores["heldout"]["avg"] == results["runs"]["ce_clip"][1]["heldout/avg"]
     assert card_scores["seen"]["swap_obj"] == results["runs"]["ce_clip"][1]["seen/swap_obj"]
+
+    changed = [*argv, "--train_size", "64"]
+    with pytest.raises(ValueError, match=r"holds a world with \(seed, train, test\) = \(0, 48, 60\)"):
+        shapes_recipe.main(changed)

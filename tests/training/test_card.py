@@ -86,3 +86,65 @@ def test_failed_push_keeps_the_local_save(trained):
         trained.push_to_hub(token="hf_secret_token", api=RecordingHfApi(fail_at="create_commit"))
     output = trained.args.output_dir
     assert (Path(output) / "model.safetensors").is_file()
+
+
+def test_evaluator_scores_reach_callbacks_without_an_eval_dataset(tiny_clip, tmp_path):
+    from transformers import TrainerCallback
+
+    seen = []
+
+    class Seen(TrainerCallback):
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            seen.append(dict(metrics))
+
+    model, processor = tiny_clip
+    trainer = CompositionalCLIPTrainer(
+        model=fresh(model),
+        args=config(tmp_path, max_steps=2, eval_strategy="steps", eval_steps=2),
+        train_dataset=make_dataset(16),
+        processing_class=processor,
+        evaluator=FixedScores(),
+        callbacks=[Seen()],
+    )
+    trainer.train()
+    assert seen and seen[0]["eval_shapes/avg"] == 0.75
+
+
+def test_with_an_eval_dataset_one_entry_carries_loss_terms_and_scores(tiny_clip, tmp_path):
+    model, processor = tiny_clip
+    trainer = CompositionalCLIPTrainer(
+        model=fresh(model),
+        args=config(tmp_path, max_steps=2, per_device_eval_batch_size=8),
+        train_dataset=make_dataset(16),
+        eval_dataset=make_dataset(16, seed=1),
+        processing_class=processor,
+        evaluator=FixedScores(),
+    )
+    metrics = trainer.evaluate()
+    assert metrics["eval_shapes/avg"] == 0.75 and metrics["eval_loss"] > 0
+    entry = trainer.state.log_history[-1]
+    assert {"eval_loss", "eval_itc_loss", "eval_shapes/swap_att"} <= set(entry)
+
+
+def test_push_needs_a_full_repository_id(trained):
+    trained.args.hub_model_id = "tiny"
+    try:
+        with pytest.raises(ValueError, match="org_or_user/name"):
+            trained.push_to_hub(api=RecordingHfApi())
+    finally:
+        trained.args.hub_model_id = "org/tiny"
+
+
+def test_lora_push_sends_the_merged_plain_model(tiny_clip, tmp_path):
+    model, processor = tiny_clip
+    trainer = CompositionalCLIPTrainer(
+        model=fresh(model),
+        args=config(tmp_path, max_steps=2, lora_rank=4, hub_model_id="org/lora"),
+        train_dataset=make_dataset(16),
+        processing_class=processor,
+    )
+    trainer.train()
+    api = RecordingHfApi()
+    trainer.push_to_hub(api=api)
+    assert "model.safetensors" in api.sent_files
+    assert not any(name.startswith("adapter_") for name in api.sent_files)
