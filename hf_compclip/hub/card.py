@@ -9,6 +9,7 @@ reads back unchanged.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,34 +30,44 @@ _COMPOSITIONAL = ("image-text-matching", "Compositional image-text matching")
 _ZERO_SHOT = ("zero-shot-image-classification", "Zero-shot image classification")
 _RETRIEVAL = ("image-text-retrieval", "Image-text retrieval")
 
-# Display names of the benchmarks the evaluation harness reports, keyed by a normalised spelling.
+# Display names keyed by a spelling without case or separators: the evaluation harness's names
+# (hf_compclip.evaluation.registry: ``sugarcrepe_pp``, ``aro_relation``, ``coco_order``, ``zeroshot``, ...)
+# and the papers' spellings ("SugarCrepe++", "ARO VG-Relation", ...).
 _BENCHMARK_NAMES = {
     "sugarcrepe": "SugarCrepe",
+    "sugarcrepepp": "SugarCrepe++",
     "sugarcrepe++": "SugarCrepe++",
-    "sugarcrepe-pp": "SugarCrepe++",
-    "aro-vg-relation": "ARO VG-Relation",
-    "aro-vg-attribution": "ARO VG-Attribution",
-    "aro-coco-order": "ARO COCO-Order",
-    "aro-flickr30k-order": "ARO Flickr30k-Order",
+    "arorelation": "ARO VG-Relation",
+    "arovgrelation": "ARO VG-Relation",
+    "aroattribution": "ARO VG-Attribution",
+    "arovgattribution": "ARO VG-Attribution",
+    "cocoorder": "ARO COCO-Order",
+    "arococoorder": "ARO COCO-Order",
+    "flickr30korder": "ARO Flickr30k-Order",
+    "aroflickr30korder": "ARO Flickr30k-Order",
     "valse": "VALSE",
-    "vl-checklist": "VL-CheckList",
+    "vlchecklist": "VL-CheckList",
     "winoground": "Winoground",
+    "zeroshot": "Zero-shot classification",
     "imagenet": "ImageNet",
-    "imagenet-zero-shot": "ImageNet",
-    "coco-retrieval": "COCO retrieval",
-    "flickr30k-retrieval": "Flickr30k retrieval",
+    "imagenetzeroshot": "ImageNet",
+    "cocoretrieval": "COCO retrieval",
+    "flickr30kretrieval": "Flickr30k retrieval",
 }
+_ZERO_SHOT_MARKERS = ("zeroshot", "imagenet", "cifar")
 
 
 def _normalise(name: str) -> str:
-    return re.sub(r"[\s_]+", "-", name.strip().lower())
+    return re.sub(r"[\s_-]+", "", name.strip().lower())
 
 
 def _task(benchmark: str) -> tuple[str, str]:
+    """Retrieval and zero-shot classification by name (``coco_retrieval``, ``zeroshot_cifar10``); the rest of
+    the harness's benchmarks choose between captions, i.e. image-text matching."""
     key = _normalise(benchmark)
     if "retrieval" in key:
         return _RETRIEVAL
-    if "zero-shot" in key or "imagenet" in key or "cifar" in key:
+    if any(marker in key for marker in _ZERO_SHOT_MARKERS):
         return _ZERO_SHOT
     return _COMPOSITIONAL
 
@@ -102,9 +113,17 @@ def eval_results_to_hub(eval_results: Mapping[str, Mapping[str, float]]) -> list
 
 
 def card_eval_results(card: ModelCard | str | Path) -> dict[str, dict[str, float]]:
-    """The ``{benchmark: {metric: value}}`` dict stored in a card's model-index (a card, its text, or a path)."""
+    """The ``{benchmark: {metric: value}}`` dict stored in a card's model-index (a card, its text, or a path).
+
+    A string naming an existing file is read as a path; a string of several lines is the card's text. A Hub id
+    is not looked up, so this never reaches the network.
+    """
     if not isinstance(card, ModelCard):
-        card = ModelCard.load(card) if isinstance(card, Path) else ModelCard(card)
+        is_path = isinstance(card, Path) or os.path.isfile(card)  # isfile: False, not an error, for long text
+        if not is_path and "\n" not in card:
+            # a card's metadata spans several lines, so one line is a path that is missing
+            raise FileNotFoundError(f"model card {card} not found")
+        card = ModelCard.load(Path(card)) if is_path else ModelCard(card)
     results: dict[str, dict[str, float]] = {}
     for entry in card.data.eval_results or []:
         results.setdefault(entry.dataset_type, {})[entry.metric_type] = entry.metric_value

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import ModelCard
 
-from hf_compclip.hub import card_eval_results, render_model_card, save_model_card
+from hf_compclip.hub import card_eval_results, eval_results_to_hub, render_model_card, save_model_card
 
 EVAL_RESULTS = {
     "sugarcrepe": {"replace_obj": 0.9123, "swap_att": 0.7012, "add_att": 0.85},
@@ -41,6 +41,9 @@ def test_eval_results_round_trip_through_hub_parser(tmp_path: Path) -> None:
     loaded = ModelCard.load(path)
     assert card_eval_results(loaded) == EVAL_RESULTS
     assert card_eval_results(path.read_text()) == EVAL_RESULTS
+    assert card_eval_results(str(path)) == EVAL_RESULTS  # a path given as a string is read, not parsed as text
+    with pytest.raises(FileNotFoundError, match=r"model card .*missing\.md not found"):
+        card_eval_results(str(tmp_path / "missing.md"))
     entries = {(entry.dataset_type, entry.metric_type): entry for entry in loaded.data.eval_results}
     assert entries["sugarcrepe", "swap_att"].metric_value == pytest.approx(0.7012)
     assert entries["sugarcrepe", "swap_att"].dataset_name == "SugarCrepe"
@@ -49,6 +52,32 @@ def test_eval_results_round_trip_through_hub_parser(tmp_path: Path) -> None:
     assert entries["coco_retrieval", "image_to_text_r@1"].task_type == "image-text-retrieval"
     assert entries["sugarcrepe", "add_att"].task_type == "image-text-matching"
     assert loaded.data.model_name == "compclip"
+
+
+# the names hf_compclip.evaluation's registry gives its benchmarks, as the harness and the trainer report them
+HARNESS_NAMES = {
+    "sugarcrepe": ("SugarCrepe", "image-text-matching"),
+    "sugarcrepe_pp": ("SugarCrepe++", "image-text-matching"),
+    "aro_relation": ("ARO VG-Relation", "image-text-matching"),
+    "aro_attribution": ("ARO VG-Attribution", "image-text-matching"),
+    "coco_order": ("ARO COCO-Order", "image-text-matching"),
+    "flickr30k_order": ("ARO Flickr30k-Order", "image-text-matching"),
+    "valse": ("VALSE", "image-text-matching"),
+    "vl_checklist": ("VL-CheckList", "image-text-matching"),
+    "winoground": ("Winoground", "image-text-matching"),
+    "coco_retrieval": ("COCO retrieval", "image-text-retrieval"),
+    "flickr30k_retrieval": ("Flickr30k retrieval", "image-text-retrieval"),
+    "zeroshot": ("Zero-shot classification", "zero-shot-image-classification"),
+    "zeroshot_cifar10": ("zeroshot_cifar10", "zero-shot-image-classification"),
+}
+
+
+def test_harness_benchmark_names_get_display_names_and_tasks() -> None:
+    from hf_compclip.evaluation import BENCHMARKS
+
+    assert set(BENCHMARKS) <= set(HARNESS_NAMES)  # a benchmark added to the harness needs a card name here
+    entries = eval_results_to_hub({name: {"score": 0.5} for name in HARNESS_NAMES})
+    assert {entry.dataset_type: (entry.dataset_name, entry.task_type) for entry in entries} == HARNESS_NAMES
 
 
 def test_metadata_and_sections(tmp_path: Path) -> None:
