@@ -20,7 +20,9 @@ from .card import LOCAL_PLACEHOLDER_ID
 logger = logging.getLogger(__name__)
 
 # Trainer output that is not part of the shipped model: intermediate checkpoints, logs, optimiser state,
-# and pickled training arguments.
+# pickled training arguments, the compositional losses' state and result dumps. A LoRA run's folder can also
+# hold the adapter beside the merged weights; uploaded, it would make from_pretrained (with peft installed)
+# load the base and apply the adapter on top, instead of the plain merged CLIPModel.
 DEFAULT_IGNORE_PATTERNS = (
     ".*",
     "checkpoint-*",
@@ -31,6 +33,12 @@ DEFAULT_IGNORE_PATTERNS = (
     "scaler.pt",
     "training_args.bin",
     "trainer_state.json",
+    "compositional_state.json",
+    "adapter_model.safetensors",
+    "adapter_config.json",
+    "adapter_*",
+    "*_results.json",
+    "all_results.json",
 )
 _WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 _PROCESSOR_FILES = ("preprocessor_config.json", "processor_config.json")

@@ -89,4 +89,11 @@ def saved_tiny_model(tmp_path_factory) -> Path:
     (folder / "runs" / "events.out.tfevents").write_bytes(b"log")
     (folder / "training_args.bin").write_bytes(b"pickle")
     (folder / "optimizer.pt").write_bytes(b"state")
+    (folder / "compositional_state.json").write_text('{"threshold": 1.0}')
+    for name in ("all_results.json", "eval_results.json", "train_results.json"):
+        (folder / name).write_text('{"epoch": 1.0}')
+    # a LoRA run keeps its adapter beside the merged weights
+    (folder / "adapter_model.safetensors").write_bytes(b"lora")
+    (folder / "adapter_config.json").write_text('{"peft_type": "LORA", "base_model_name_or_path": "base"}')
+    (folder / "adapter_model.bin").write_bytes(b"lora")
     return folder
