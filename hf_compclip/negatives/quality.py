@@ -91,12 +91,17 @@ def _judge(
     pairs: list[tuple[int, str]],
     fold_of: list[int],
     language_models: list[TrigramLanguageModel],
-) -> dict[str, float]:
-    """Cross-validated pairwise accuracy of both judges on ``pairs`` of (caption index, negative)."""
+) -> dict[str, Any]:
+    """Cross-validated pairwise accuracy of both judges on ``pairs`` of (caption index, negative).
+
+    A fold with nothing to train on (all of the type's pairs in it) is skipped, so the accuracies are over the
+    pairs judged, given as ``num_judged``; with none judged they are ``None`` rather than a misleading 0.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     probe_correct = judge_correct = 0.0
+    judged = 0
     for fold, language_model in enumerate(language_models):
         train = [(index, negative) for index, negative in pairs if fold_of[index] != fold]
         test = [(index, negative) for index, negative in pairs if fold_of[index] == fold]
@@ -113,7 +118,14 @@ def _judge(
         real = [language_model.log_probability(captions[index]) for index, _ in test]
         fake = [language_model.log_probability(negative) for _, negative in test]
         judge_correct += _pairwise_accuracy(real, fake) * len(test)
-    return {"artifact_probe": probe_correct / len(pairs), "plausibility_judge": judge_correct / len(pairs)}
+        judged += len(test)
+    if not judged:
+        return {"artifact_probe": None, "plausibility_judge": None, "num_judged": 0}
+    return {
+        "artifact_probe": probe_correct / judged,
+        "plausibility_judge": judge_correct / judged,
+        "num_judged": judged,
+    }
 
 
 def quality_report(
@@ -132,7 +144,8 @@ def quality_report(
             their own group).
         num_folds: cross-validation folds of both judges.
 
-    Over all types (``"all"``), judge accuracies are the per-type ones weighted by the number of negatives judged.
+    Over all types (``"all"``), judge accuracies are the per-type ones weighted by the number of negatives judged
+    (``num_judged``: a type whose pairs all fall in one fold cannot be cross-validated and is left out).
     Rates: ``coverage`` is the share of captions with a valid slot of that type; ``noop_rate`` the share of valid
     negatives equal to their caption after :func:`normalize`; ``duplicate_rate`` the share equal to another
     valid negative of the same caption; ``real_caption_rate`` the share equal to some real caption of the set
@@ -197,13 +210,15 @@ def quality_report(
             "real_caption_rate": counts["real_caption"] / valid if valid else 0.0,
             "artifact_probe": None,
             "plausibility_judge": None,
+            "num_judged": 0,
         }
         if name == ALL_TYPES:
             # Over all types: the per-type accuracies weighted by their number of judged negatives.
-            judged = [(len(pairs[other]), report["types"][other]) for other in types if pairs[other]]
-            count = sum(size for size, _ in judged)
+            judged = [report["types"][other] for other in types if report["types"][other]["num_judged"]]
+            count = sum(other["num_judged"] for other in judged)
+            entry["num_judged"] = count
             for judge in ("artifact_probe", "plausibility_judge"):
-                entry[judge] = sum(size * other[judge] for size, other in judged) / count if count else None
+                entry[judge] = sum(other["num_judged"] * other[judge] for other in judged) / count if count else None
         elif pairs[name]:
             entry.update(_judge(captions, pairs[name], fold_of, language_models))
         report["types"][name] = entry

@@ -58,6 +58,29 @@ def test_judges_catch_artifacts_and_implausible_orders(coco_records):
     assert "| toy | spaced | 300 |" in table
 
 
+def test_judges_count_only_the_pairs_they_judged(coco_records):
+    captions = [record["caption"] for record in coco_records[:60]]
+    groups = [record["image"] for record in coco_records[:60]]
+    first_image = groups[0]
+    types = ["reversed", "one_image"]
+    # every "one_image" negative belongs to one image, hence to one fold: no other fold to train on, none judged
+    rows = [
+        make_row(types, [" ".join(reversed(caption.split())), "a cat" if group == first_image else None])
+        for caption, group in zip(captions, groups, strict=True)
+    ]
+    report = quality_report(captions, rows, groups, num_folds=3, progress=False)["types"]
+    assert report["one_image"]["num_negatives"] == groups.count(first_image) > 0
+    assert report["one_image"]["num_judged"] == 0
+    assert report["one_image"]["artifact_probe"] is None and report["one_image"]["plausibility_judge"] is None
+    assert report["reversed"]["num_judged"] == 60
+    # over all types the unjudged negatives neither count as wrong nor dilute the judged ones
+    assert report["all"]["num_judged"] == 60
+    for judge in ("artifact_probe", "plausibility_judge"):
+        assert report["all"][judge] == pytest.approx(report["reversed"][judge])
+    assert report["reversed"]["plausibility_judge"] > 0.9
+    assert "| toy | one_image | 60 | " in report_markdown({"toy": {"num_captions": 60, "types": report}})
+
+
 def test_read_captions_formats(tmp_path):
     karpathy = read_captions(COCO_SLICE)
     assert len(karpathy) == 300 and karpathy[0]["image"] == "val2014/COCO_val2014_000000391895.jpg"
