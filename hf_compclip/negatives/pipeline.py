@@ -25,13 +25,14 @@ class _NegativeColumns:
         self.generator = generator
         self.caption_column = caption_column
 
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
+    def __call__(self, batch: dict[str, list], indices: list[int]) -> dict[str, list]:
+        """``indices`` are the dataset's row numbers (``with_indices=True``), so an error points at the row."""
         captions = batch[self.caption_column]
-        for offset, caption in enumerate(captions):
+        for index, caption in zip(indices, captions, strict=True):
             if not isinstance(caption, str):
                 raise TypeError(
-                    f"column {self.caption_column!r}: row {offset} of this batch is {type(caption).__name__} "
-                    f"({caption!r}), expected a string caption"
+                    f"column {self.caption_column!r}: row {index} is {type(caption).__name__} ({caption!r}), "
+                    "expected a string caption"
                 )
         rows = self.generator(captions)
         return {name: [row[name] for row in rows] for name in NEGATIVE_COLUMNS}
@@ -68,6 +69,7 @@ def add_hard_negatives(
     return dataset.map(
         _NegativeColumns(generator, caption_column),
         batched=True,
+        with_indices=True,
         batch_size=batch_size,
         num_proc=num_proc,
         features=features,

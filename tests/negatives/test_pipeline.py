@@ -57,3 +57,13 @@ def test_bad_columns_are_named(coco_records):
         add_hard_negatives(dataset.add_column("negatives", [[]] * len(dataset)), RulesGenerator())
     with pytest.raises(TypeError, match="column 'image'"):
         add_hard_negatives(Dataset.from_dict({"image": [1, 2]}), RulesGenerator(), caption_column="image")
+
+
+@pytest.mark.parametrize("num_proc", [None, 2])
+def test_a_bad_caption_is_named_by_its_dataset_row(num_proc):
+    captions = [f"a dog number {number} on a bed" for number in range(150)]
+    captions[130] = None  # row 30 of the third batch of 50
+    with pytest.raises(TypeError, match=r"column 'caption': row 130 is NoneType \(None\), expected a string"):
+        add_hard_negatives(
+            Dataset.from_dict({"caption": captions}), RulesGenerator(), batch_size=50, num_proc=num_proc
+        )
