@@ -43,7 +43,8 @@ def test_quickstart_trains_both_models_and_shows_table_plot_and_scores(tmp_path)
     table = re.search(r"\| metric \| clip \| ce_clip \|\n\|.*\n((?:\|.*\n)+)", text)
     assert table, text[-2000:]
     rows = {line.split("|")[1].strip() for line in table.group(1).splitlines()}
-    assert {"replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"} <= rows
+    categories = ["replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"]
+    assert {f"{benchmark}/{c}" for benchmark in ("heldout", "seen") for c in categories} <= rows
     assert re.search(r"clip \(CLIPModel\): caption -?\d+\.\d+ vs negative -?\d+\.\d+ -> (right|wrong)", text)
     assert re.search(r"ce_clip \(CLIPModel\): caption -?\d+\.\d+ vs negative -?\d+\.\d+ -> (right|wrong)", text)
     assert "'swap_obj':" in text, "the card's model-index metadata holds the benchmark scores"
