@@ -179,8 +179,8 @@ def render_model_card(
         tags=list(dict.fromkeys([*default_tags, *tags])),
     )
     if trained:
-        source = f" `{base_model}`" if base_model else ""
-        summary = f"A CLIP model fine-tuned from{source} for compositional image-text understanding with CE-CLIP."
+        origin = f"fine-tuned from `{base_model}`" if base_model else "trained from a random initialisation"
+        summary = f"A CLIP model {origin} for compositional image-text understanding with CE-CLIP."
     else:
         summary = "An open_clip CLIP checkpoint converted to a transformers `CLIPModel`."
     template = resources.files("hf_compclip.hub").joinpath("templates", TEMPLATE_NAME).read_text(encoding="utf-8")

@@ -41,7 +41,7 @@ def card_inputs(
         "per_device_batch_size": args.per_device_train_batch_size,
         "gradient_accumulation_steps": args.gradient_accumulation_steps,
         "processes": world_size,
-        "optimizer": f"{args.optim} (betas {args.adam_beta1}, {args.adam_beta2}; eps {args.adam_epsilon})",
+        "optimizer": f"{getattr(args.optim, 'value', args.optim)} (betas {args.adam_beta1}, {args.adam_beta2}; eps {args.adam_epsilon})",
         "weight_decay": args.weight_decay,
         "lr_scheduler": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
         "warmup_steps": args.warmup_steps,

@@ -57,6 +57,8 @@ def test_save_writes_card_with_scores_and_plot(trained, tmp_path):
     card = (output / "README.md").read_text()
     assert card_eval_results(output / "README.md") == {"shapes": {"swap_att": 0.625, "avg": 0.75}}
     assert "imc_weight" in card and "rules@1" in card and "training_curves.png" in card
+    assert "trained from a random initialisation" in card  # the tiny model has no base checkpoint
+    assert "| optimizer | adamw_torch" in card and "OptimizerNames" not in card
     assert (output / "training_curves.png").stat().st_size > 1000
     assert any("eval_shapes/avg" in entry for entry in trained.state.log_history)
 
