@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +61,22 @@ def records_of(data: Any, path: Path) -> list[tuple[str, Any]]:
     if isinstance(data, list):
         return [(str(index), value) for index, value in enumerate(data)]
     raise ValueError(f"{path}: expected a JSON object or list of items, got {type(data).__name__}")
+
+
+def category_files(
+    data_root: Path, categories: Iterable[str] | None, known: Sequence[str], benchmark: str, published_at: str
+) -> list[str]:
+    """The categories to score: the given ones (each must be known), or every ``<category>.json`` present."""
+    if categories is None:
+        wanted = [c for c in known if (data_root / f"{c}.json").is_file()]
+        if not wanted:
+            expected = ", ".join(f"{c}.json" for c in known)
+            raise FileNotFoundError(
+                f"{benchmark}: none of the official files ({expected}) is in {data_root}; see {published_at}"
+            )
+        return wanted
+    wanted = list(categories)
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise ValueError(f"{benchmark}: unknown categories {unknown}; choose from {list(known)}")
+    return wanted

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hf_compclip.evaluation.choice import ChoiceBenchmark, ChoiceItem, category_scores, require_images
-from hf_compclip.evaluation.files import get_field, read_json, records_of, require_file
+from hf_compclip.evaluation.files import category_files, get_field, read_json, records_of, require_file
 from hf_compclip.evaluation.images import ImageRef, ImageStore, folder_or_store
 from hf_compclip.evaluation.metrics import mean
 
@@ -74,16 +74,7 @@ def load_sugarcrepe(
     ``image_root`` (COCO val2017 for the official benchmark), or in ``images`` when given.
     """
     data_root = Path(data_root)
-    if categories is None:
-        wanted = [c for c in CATEGORY_GROUPS if (data_root / f"{c}.json").is_file()]
-        if not wanted:
-            expected = ", ".join(f"{c}.json" for c in CATEGORY_GROUPS)
-            raise FileNotFoundError(f"{name}: none of the official files ({expected}) is in {data_root}; see {SOURCE}")
-    else:
-        wanted = list(categories)
-        unknown = sorted(set(wanted) - set(CATEGORY_GROUPS))
-        if unknown:
-            raise ValueError(f"{name}: unknown categories {unknown}; choose from {list(CATEGORY_GROUPS)}")
+    wanted = category_files(data_root, categories, list(CATEGORY_GROUPS), name, SOURCE)
     items = []
     for category in wanted:
         items += read_sugarcrepe_file(require_file(data_root / f"{category}.json", name, SOURCE), category)

@@ -7,14 +7,14 @@ A text-only score separates a model that reads meaning from one that matches wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from hf_compclip.evaluation.choice import ChoiceItem, choice_similarities, require_images
-from hf_compclip.evaluation.files import get_field, read_json, records_of, require_file
+from hf_compclip.evaluation.files import category_files, get_field, read_json, records_of, require_file
 from hf_compclip.evaluation.images import ImageRef, ImageStore, folder_or_store
 from hf_compclip.evaluation.metrics import accuracy, beats_all, mean
 from hf_compclip.evaluation.results import BenchmarkResult
@@ -84,18 +84,7 @@ def load_sugarcrepe_pp(
 ) -> SugarCrepePlusPlus:
     """SugarCrepe++ from ``data_root`` holding any of its five files (``replace_att.json`` ...), images by name."""
     data_root = Path(data_root)
-    wanted: Sequence[str]
-    if categories is None:
-        wanted = [c for c in CATEGORIES if (data_root / f"{c}.json").is_file()]
-        if not wanted:
-            raise FileNotFoundError(
-                f"{name}: none of {', '.join(c + '.json' for c in CATEGORIES)} is in {data_root}; see {SOURCE}"
-            )
-    else:
-        wanted = list(categories)
-        unknown = sorted(set(wanted) - set(CATEGORIES))
-        if unknown:
-            raise ValueError(f"{name}: unknown categories {unknown}; choose from {list(CATEGORIES)}")
+    wanted = category_files(data_root, categories, CATEGORIES, name, SOURCE)
     items = []
     for category in wanted:
         items += read_sugarcrepe_pp_file(require_file(data_root / f"{category}.json", name, SOURCE), category)
