@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 
-def _root(values: list[str] | None) -> str | dict[str, str] | None:
+def parse_roots(values: list[str] | None) -> str | dict[str, str] | None:
     """``DIR`` for every benchmark, or ``NAME=DIR`` entries (repeatable) for one benchmark each."""
     if not values:
         return None
@@ -58,8 +58,8 @@ def run_eval(args: argparse.Namespace) -> int:
         model,
         processor,
         names,
-        _root(args.data_root),
-        _root(args.image_root),
+        parse_roots(args.data_root),
+        parse_roots(args.image_root),
         batch_size=args.batch_size,
         options=options,
         show_progress=not args.no_progress,

@@ -6,20 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from hf_compclip.evaluation.commands import parse_roots
+
 _ZERO_SHOT_BENCHMARKS = ("zeroshot", "coco_retrieval", "flickr30k_retrieval")
-
-
-def _root(values: list[str] | None) -> str | dict[str, str] | None:
-    """One ``DIR`` for every benchmark, or ``NAME=DIR`` entries for one benchmark each."""
-    if not values:
-        return None
-    if len(values) == 1 and "=" not in values[0]:
-        return values[0]
-    pairs = [value.partition("=") for value in values]
-    bad = [value for value, (_, sep, _) in zip(values, pairs, strict=True) if not sep]
-    if bad:
-        raise SystemExit(f"--data-root/--image-root: give NAME=DIR when there are several, got {bad}")
-    return {name.strip(): folder for name, _, folder in pairs}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,7 +78,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     alphas = [float(value) for value in args.alphas.split(",") if value.strip()]
     evaluator = CompositionalEvaluator(
-        args.benchmarks, _root(args.data_root), _root(args.image_root), batch_size=args.batch_size
+        args.benchmarks, parse_roots(args.data_root), parse_roots(args.image_root), batch_size=args.batch_size
     )
     x_metric, y_metric = _default_metrics(evaluator.benchmarks, args.x_metric, args.y_metric)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
