@@ -70,12 +70,11 @@ def make_step(model, processor, images, captions, negatives, mask, mode):
                 + F.cross_entropy(scale * text[:size] @ image.T, labels)
             ) / 2
         else:
-            slots = text[size:] if mode == "padded" else None
-            if slots is None:
+            if mode == "padded":
+                slots = text[size:].reshape(*mask.shape, -1)
+            else:
                 slots = text.new_zeros((*mask.shape, text.shape[-1]))
                 slots[mask] = text[size:]
-            else:
-                slots = slots.reshape(*mask.shape, -1)
             loss = compositional_loss(image, text[:size], slots, mask, scale, torch.zeros(mask.shape[1])).loss
         optimizer.zero_grad()
         loss.backward()

@@ -46,6 +46,22 @@ def macro_mean(per_group: Mapping[Hashable, float]) -> float:
     return mean(per_group.values())
 
 
+def grouped_means(scores: Mapping[str, float], groups: Mapping[str, str]) -> dict[str, float]:
+    """Categories in ``groups`` order, each group's unweighted mean, ``avg`` over groups and the pooled ``micro``.
+
+    SugarCrepe and VL-CheckList report their headline this way: a mean of group means, so a group with many
+    categories (or many items) weighs no more than a small one.
+    """
+    categories = {category: scores[category] for category in groups if category in scores}
+    members: dict[str, list[float]] = {}
+    for category, value in categories.items():
+        members.setdefault(groups[category], []).append(value)
+    result = {**categories, **{group: mean(values) for group, values in members.items()}}
+    result["avg"] = mean(result[group] for group in members)
+    result["micro"] = scores["micro"]
+    return result
+
+
 def winoground_scores(scores: torch.Tensor) -> dict[str, float]:
     """Text, image and group scores from ``scores[n, c, i]`` = similarity of caption c and image i of example n.
 

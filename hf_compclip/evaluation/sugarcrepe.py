@@ -12,7 +12,7 @@ from pathlib import Path
 from hf_compclip.evaluation.choice import ChoiceBenchmark, ChoiceItem, category_scores, require_images
 from hf_compclip.evaluation.files import category_files, get_field, read_json, records_of, require_file
 from hf_compclip.evaluation.images import ImageRef, ImageStore, folder_or_store
-from hf_compclip.evaluation.metrics import mean
+from hf_compclip.evaluation.metrics import grouped_means
 
 SOURCE = "https://github.com/RAIVNLab/sugar-crepe/tree/main/data"
 CATEGORY_GROUPS = {
@@ -45,18 +45,13 @@ def read_sugarcrepe_file(path: Path, category: str) -> list[ChoiceItem]:
 
 def sugarcrepe_scores(items: Sequence[ChoiceItem], correct: Sequence[bool]) -> tuple[dict[str, float], dict[str, int]]:
     scores, counts = category_scores(items, correct)
-    by_group: dict[str, list[float]] = {}
-    for category, group in CATEGORY_GROUPS.items():
-        if category in scores:
-            by_group.setdefault(group, []).append(scores[category])
-    ordered = {category: scores[category] for category in CATEGORY_GROUPS if category in scores}
-    ordered.update({group: mean(values) for group, values in by_group.items()})
-    ordered["avg"] = mean(ordered[group] for group in by_group)
-    ordered["micro"] = scores["micro"]
+    result = grouped_means(scores, CATEGORY_GROUPS)
+    present_groups = dict.fromkeys(group for category, group in CATEGORY_GROUPS.items() if category in counts)
     group_counts = {
-        group: sum(counts[c] for c, g in CATEGORY_GROUPS.items() if g == group and c in counts) for group in by_group
+        group: sum(counts[c] for c, g in CATEGORY_GROUPS.items() if g == group and c in counts)
+        for group in present_groups
     }
-    return ordered, {**counts, **group_counts}
+    return result, {**counts, **group_counts}
 
 
 def load_sugarcrepe(

@@ -16,7 +16,7 @@ from pathlib import Path
 from hf_compclip.evaluation.choice import ChoiceBenchmark, ChoiceItem, category_scores
 from hf_compclip.evaluation.files import read_json
 from hf_compclip.evaluation.images import ImageRef, ImageStore, SubfolderImages, folder_or_store
-from hf_compclip.evaluation.metrics import mean
+from hf_compclip.evaluation.metrics import grouped_means
 
 SOURCE = "https://github.com/om-ai-lab/VL-CheckList (the data/ folder; images per DATASETS.md)"
 COLUMNS = {
@@ -79,14 +79,7 @@ def read_vl_checklist_file(path: Path, column: str, folder: str) -> list[ChoiceI
 
 def vl_checklist_scores(items: Sequence[ChoiceItem], correct: Sequence[bool]) -> tuple[dict, dict]:
     scores, counts = category_scores(items, correct)
-    columns = {column: scores[column] for column in COLUMNS if column in scores}
-    groups: dict[str, list[float]] = {}
-    for column, value in columns.items():
-        groups.setdefault(COLUMNS[column], []).append(value)
-    result = {**columns, **{group: mean(values) for group, values in groups.items()}}
-    result["avg"] = mean(result[group] for group in groups)
-    result["micro"] = scores["micro"]
-    return result, counts
+    return grouped_means(scores, COLUMNS), counts
 
 
 def load_vl_checklist(
