@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-NEGATIVE_COLUMNS = ("negatives", "negative_mask")
+REQUIRED_NEGATIVE_COLUMNS = ("negatives", "negative_mask")  # negative_types is optional: it only names slots
 
 
 def load_image(value: Any, where: str) -> Image.Image:
@@ -31,13 +31,13 @@ def load_image(value: Any, where: str) -> Image.Image:
 
 def check_columns(column_names: Sequence[str], *, needs_negatives: bool, dataset_name: str, image_column: str) -> None:
     """Fail before training starts when a column the loss needs is missing."""
-    required = [image_column, "caption", *(NEGATIVE_COLUMNS if needs_negatives else ())]
+    required = [image_column, "caption", *(REQUIRED_NEGATIVE_COLUMNS if needs_negatives else ())]
     missing = [name for name in required if name not in column_names]
     if missing:
         hint = (
             " Add hard negatives with hf_compclip.negatives.add_hard_negatives(dataset, generator), or train plain "
             "CLIP with itc_negatives='none', imc_weight=0, cmr_weight=0."
-            if set(missing) & set(NEGATIVE_COLUMNS)
+            if set(missing) & set(REQUIRED_NEGATIVE_COLUMNS)
             else ""
         )
         raise ValueError(
@@ -102,7 +102,7 @@ class CompositionalCLIPCollator:
 
     @staticmethod
     def _negatives_of(row: dict[str, Any], where: str) -> tuple[list[str], list[bool]]:
-        for column in NEGATIVE_COLUMNS:
+        for column in REQUIRED_NEGATIVE_COLUMNS:
             if row.get(column) is None:
                 raise ValueError(f"{where} has no {column!r} field; add hard negatives or train with plain CLIP loss")
         row_negatives, row_mask = list(row["negatives"]), [bool(v) for v in row["negative_mask"]]

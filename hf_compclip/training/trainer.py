@@ -25,13 +25,17 @@ STATE_FILE = "compositional_state.json"
 """Written beside the optimizer state in every checkpoint: the CMR thresholds are training state."""
 
 
+def _unnamed_slots(count: int) -> list[str]:
+    return [f"negative_{k}" for k in range(count)]
+
+
 def _negative_types_of(dataset: Any) -> list[str] | None:
     """Slot names from the dataset's ``negative_types`` column, or ``negative_<k>`` from the slot count."""
     if "negatives" not in (getattr(dataset, "column_names", None) or ()):
         return None  # also streaming datasets, whose columns are unknown: names then come from the first batch
     first = next(iter(dataset))
     names = first.get("negative_types")
-    return list(names) if names else [f"negative_{k}" for k in range(len(first["negatives"]))]
+    return list(names) if names else _unnamed_slots(len(first["negatives"]))
 
 
 class CompositionalCLIPTrainer(Trainer):
@@ -131,7 +135,7 @@ class CompositionalCLIPTrainer(Trainer):
             negatives[negative_mask] = outputs.text_embeds[num_images:]
         logit_scale = self.accelerator.unwrap_model(model).logit_scale.exp()
         if len(self.thresholds) == 0 and negative_mask is not None:
-            self.negative_types = [f"negative_{k}" for k in range(negative_mask.shape[1])]
+            self.negative_types = _unnamed_slots(negative_mask.shape[1])
             self.thresholds = torch.zeros(negative_mask.shape[1])
         out = compositional_loss(
             outputs.image_embeds, captions, negatives, negative_mask, logit_scale, self.thresholds,
