@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
     trainer.save_state()
+    trainer.accelerator.end_training()  # closes trackers and the process group before the interpreter exits
     return 0
 
 

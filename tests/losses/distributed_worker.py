@@ -84,6 +84,10 @@ def main(output: str) -> None:
         for name, config in CONFIGS.items():
             results[f"{split}/{name}"] = run(model, slice(start, start + sizes[rank]), config)
     torch.save(results, f"{output}.rank{rank}")
+    # Under load, a rank that tears down while DDP's reducer still holds the gloo group aborts the process
+    # ("terminate called without an active exception"): wait for every rank, free DDP, then the group.
+    dist.barrier()
+    del model
     dist.destroy_process_group()
 
 

@@ -1,7 +1,6 @@
 """Two gloo processes holding halves of a batch give the loss and the gradients of one process on all of it."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +9,10 @@ import pytest
 import torch
 
 from tests.losses.distributed_worker import CONFIGS, SPLITS, TwoTowers, run
+from tests.processes import free_port
 
 pytestmark = pytest.mark.distributed
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +20,7 @@ def two_process_results(tmp_path_factory):
     output = tmp_path_factory.mktemp("ddp") / "results"
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-        "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
+        "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
         "-m", "tests.losses.distributed_worker", str(output),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}

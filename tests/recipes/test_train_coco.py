@@ -11,6 +11,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import CLIPModel
 
+from tests.processes import free_port
 from tests.recipes.conftest import FIXTURE, OFFICIAL, ROOT
 
 
@@ -82,7 +83,7 @@ def test_paper_defaults_come_from_the_config_file_and_flags_override_them(recipe
 def test_two_processes_share_the_global_batch(tiny_model_dir, tmp_path):
     output = tmp_path / "out"
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29533",
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
                str(ROOT / "recipes" / "train_coco.py"),
                *recipe_args(tiny_model_dir, output, tmp_path / "cache", max_steps=3)]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
