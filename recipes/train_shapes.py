@@ -71,6 +71,7 @@ class ShapesDemoArguments:
     )
     hidden_size: int = field(default=64, metadata={"help": "Width of both towers of the tiny CLIP."})
     num_layers: int = field(default=2, metadata={"help": "Depth of both towers of the tiny CLIP."})
+    patch_size: int = field(default=16, metadata={"help": "Side of the vision tower's square patches, in pixels."})
     world_dir: str | None = field(
         default=None, metadata={"help": "Where the world is built; default output_dir/world."}
     )
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
                 seed=seed,
                 hidden_size=demo.hidden_size,
                 num_layers=demo.num_layers,
+                patch_size=demo.patch_size,
                 projection_dim=demo.hidden_size,
             )
             trainer = CompositionalCLIPTrainer(

@@ -275,6 +275,10 @@ class RulesGenerator(NegativeGenerator):
             among all candidates uniformly.
         top_k (`int`, *optional*, defaults to 3): with a context model, the seed picks among the ``top_k`` most
             plausible candidate edits of a slot; 1 always takes the most plausible one.
+        known_words_only (`bool`, *optional*, defaults to False): with a context model, replace only by words
+            its corpus contains. A word the training captions never use gives a negative away without a look
+            at the image (in the shapes world, "behind" for "left of"); set it when the context model is
+            fitted on the training captions themselves.
     """
 
     name = "rules"
@@ -288,6 +292,7 @@ class RulesGenerator(NegativeGenerator):
         swap_across_categories: bool = False,
         context: str | Path | ContextModel | None = "default",
         top_k: int = 3,
+        known_words_only: bool = False,
     ) -> None:
         if isinstance(slots, str):
             slots = [slot.strip() for slot in slots.split(",")]
@@ -305,6 +310,7 @@ class RulesGenerator(NegativeGenerator):
         self.lexicon = Lexicon.from_file(lexicon) if lexicon is not None else default_lexicon()
         self.swap_across_categories = bool(swap_across_categories)
         self.top_k = int(top_k)
+        self.known_words_only = bool(known_words_only)
         self.context_source = context
         if isinstance(context, ContextModel) or context is None:
             self.context = context
@@ -312,6 +318,8 @@ class RulesGenerator(NegativeGenerator):
             self.context = default_context_model()
         else:
             self.context = ContextModel.from_file(context)
+        if self.known_words_only and self.context is None:
+            raise ValueError("known_words_only needs a context model: its corpus defines the known words")
         self._operations = [getattr(self, "_" + PAPER_SLOT_OPERATIONS.get(slot, slot)) for slot in self.slots]
         self._draw_prefixes = [zlib.crc32(f"{self.seed}|{slot}|".encode()) for slot in self.slots]
         self._ranked = lru_cache(maxsize=1 << 17)(self._rank_alternatives)
@@ -333,6 +341,7 @@ class RulesGenerator(NegativeGenerator):
             # The counts, not the file name: refitting on other captions must change the cache key.
             "context": self.context.fingerprint if self.context is not None else None,
             "top_k": self.top_k,
+            "known_words_only": self.known_words_only,
         }
 
     def __getstate__(self) -> dict[str, Any]:
@@ -349,6 +358,7 @@ class RulesGenerator(NegativeGenerator):
             state["swap_across_categories"],
             state["context_source"],
             state["top_k"],
+            state["known_words_only"],
         )
 
     def generate(self, captions: list[str]) -> list[dict[str, list]]:
@@ -436,6 +446,8 @@ class RulesGenerator(NegativeGenerator):
         phrases = []
         for option in self.lexicon.alternatives(entry):
             words = option.split()
+            if self.known_words_only and not all(word in self.context.unigrams for word in words):
+                continue
             inner = self.context.score(tuple(words)) if self.context is not None else 0.0
             phrases.append((option, indefinite_article(words[0]), words[0], words[-1], inner))
         return tuple(phrases)

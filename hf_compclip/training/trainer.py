@@ -165,13 +165,19 @@ class CompositionalCLIPTrainer(Trainer):
             for name, value in zip(self.negative_types, out.thresholds.tolist(), strict=True):
                 metrics[f"threshold/{name}"].append(value)
 
-    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        mode = "eval" if any(key.startswith("eval_") for key in logs) else "train"
-        prefix = "eval_" if mode == "eval" else ""
-        for name, values in self._metrics[mode].items():
-            if values:
-                logs[f"{prefix}{name}"] = sum(values) / len(values)
+    def _flush(self, mode: str, prefix: str = "") -> dict[str, float]:
+        """The means of ``mode``'s recorded terms since the last flush, keyed ``prefix + name``."""
+        means = {
+            f"{prefix}{name}": sum(values) / len(values) for name, values in self._metrics[mode].items() if values
+        }
         self._metrics[mode].clear()
+        return means
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        # Only the periodic training log carries "loss"; evaluation terms join their own loop's metrics instead
+        # (see `evaluation_loop`), under whatever prefix evaluate() or predict() was given.
+        if "loss" in logs:
+            logs.update(self._flush("train"))
         super().log(logs, start_time)
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
@@ -199,6 +205,7 @@ class CompositionalCLIPTrainer(Trainer):
         self, dataloader, description, prediction_loss_only=None, ignore_keys=None, metric_key_prefix: str = "eval"
     ):
         output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
+        output.metrics.update(self._flush("eval", prefix=f"{metric_key_prefix}_"))
         output.metrics.update(self._evaluator_scores(metric_key_prefix))
         return output
 

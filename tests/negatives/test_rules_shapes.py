@@ -133,3 +133,33 @@ def test_frames_and_colour_words_before_nouns_are_never_objects():
         assert row["negative_mask"] == [False, True]
         old, new = _replaced("an orange on a table", row["negatives"][1])
         assert (old, _categories(new, "object")) in (("orange", {"object:food"}), ("table", {"object:furniture"}))
+
+
+def test_known_words_only_replaces_by_the_corpus_words():
+    from hf_compclip.negatives import ContextModel
+
+    context = ContextModel(CAPTIONS)
+    known = set(context.unigrams)
+    open_rows = [row for seed in SEEDS for row in RulesGenerator(slots=SLOTS, seed=seed, context=context)(CAPTIONS)]
+    closed_rows = [
+        row
+        for seed in SEEDS
+        for row in RulesGenerator(slots=SLOTS, seed=seed, context=context, known_words_only=True)(CAPTIONS)
+    ]
+
+    def unknown(rows):
+        return {
+            word
+            for row in rows
+            for text in row["negatives"]
+            for word in _words(text)
+            if word.isalpha() and word not in known
+        }
+
+    assert unknown(open_rows)  # the lexicon offers words these captions never use ("behind", "tall", ...)
+    assert unknown(closed_rows) == set()
+    assert sum(sum(row["negative_mask"]) for row in closed_rows) >= 0.9 * sum(
+        sum(row["negative_mask"]) for row in open_rows
+    )
+    with pytest.raises(ValueError, match="known_words_only needs a context model"):
+        RulesGenerator(context=None, known_words_only=True)

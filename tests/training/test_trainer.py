@@ -64,6 +64,21 @@ def test_loss_falls_and_every_term_is_logged(tiny_clip, tmp_path):
     assert 0 < logs[-1]["valid_negatives"] < 1
 
 
+def test_evaluation_terms_carry_their_own_prefix(tiny_clip, tmp_path):
+    trainer = train(tiny_clip, tmp_path, max_steps=7)  # 7 steps, logged every 5: two steps' terms still pending
+    held_out = make_dataset(16)
+    scores = trainer.evaluate(held_out, metric_key_prefix="test")
+    assert {"test_loss", "test_itc_loss", "test_imc_loss", "test_cmr_loss", "test_valid_negatives"} <= set(scores)
+    assert not any(key.startswith(("eval_", "itc", "threshold")) for key in scores), scores
+    assert scores["test_loss"] == pytest.approx(
+        scores["test_itc_loss"] + 0.3 * scores["test_imc_loss"] + 0.2 * scores["test_cmr_loss"], rel=1e-4
+    )
+    predicted = trainer.predict(held_out).metrics
+    assert predicted["test_itc_loss"] == pytest.approx(scores["test_itc_loss"])
+    # The pending training terms are neither lost into nor mixed with the evaluation logs.
+    assert trainer._flush("train").keys() >= {"itc_loss", "logit_scale"}
+
+
 def test_one_forward_per_step_and_only_valid_negatives_encoded(tiny_clip, tmp_path):
     model, processor = tiny_clip
     model = fresh(model)
