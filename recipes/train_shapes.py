@@ -103,10 +103,13 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
             write_shapes_benchmark(
                 world_dir / "benchmark_seen", config, n_per_category=demo.benchmark_size, split="validation"
             )
-        # The plausibility model that ranks replacements is fitted on the world's own training captions, so a
-        # colour is replaced by one of the world's colours rather than by COCO's favourite, "white".
+        # The plausibility model that ranks replacements is fitted on the world's own training captions, and
+        # replacements keep to its words: a colour becomes one of the world's colours rather than COCO's
+        # favourite, "white", and "left of" never becomes "behind", which no caption of the world uses.
         context = ContextModel(dataset["train"]["caption"])
-        generator = load_generator("rules", slots=demo.negative_slots, seed=demo.world_seed, context=context)
+        generator = load_generator(
+            "rules", slots=demo.negative_slots, seed=demo.world_seed, context=context, known_words_only=True
+        )
         train = add_hard_negatives(dataset["train"], generator, num_proc=demo.num_proc)
         # A negative that states a held-out combination would teach that the test split's captions are false.
         train = train.map(

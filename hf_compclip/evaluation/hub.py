@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hf_compclip.evaluation.choice import ChoiceBenchmark, ChoiceItem
-from hf_compclip.evaluation.images import ImageRef
+from hf_compclip.evaluation.images import DatasetImages, ImageRef
 from hf_compclip.evaluation.sugarcrepe import CATEGORY_GROUPS, sugarcrepe_scores
-from hf_compclip.evaluation.zeroshot import DatasetImages
 
 SUGARCREPE_HUB_TEMPLATE = "HuggingFaceM4/SugarCrepe_{category}"
 

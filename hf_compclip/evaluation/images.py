@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -75,6 +75,23 @@ class InMemoryImages:
 
     def describe(self, key: str) -> str:
         return f"in-memory image {key!r}"
+
+
+class DatasetImages:
+    """Reads the image column of a ``datasets.Dataset`` row by row, so a large split is never held in memory."""
+
+    def __init__(self, dataset: Any, column: str) -> None:
+        self.dataset = dataset
+        self.column = column
+
+    def exists(self, key: str) -> bool:
+        return 0 <= int(key) < len(self.dataset)
+
+    def open(self, key: str) -> Image.Image:
+        return self.dataset[int(key)][self.column].convert("RGB")
+
+    def describe(self, key: str) -> str:
+        return f"row {key} of the dataset's {self.column!r} column"
 
 
 def load_image(store: ImageStore, ref: ImageRef) -> Image.Image:

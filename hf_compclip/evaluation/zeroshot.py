@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PIL import Image
 
-from hf_compclip.evaluation.images import FolderImages, ImageRef, ImageStore
+from hf_compclip.evaluation.images import DatasetImages, FolderImages, ImageRef, ImageStore
 from hf_compclip.evaluation.metrics import top_k_accuracy
 from hf_compclip.evaluation.results import BenchmarkResult
 from hf_compclip.evaluation.scorer import EmbeddingScorer
@@ -86,23 +85,6 @@ def load_image_folder(
                 labels.append(label)
     names = [(classnames or {}).get(f.name, f.name.replace("_", " ")) for f in folders]
     return ZeroShotBenchmark(name, refs, labels, names, FolderImages(root), templates)
-
-
-class DatasetImages:
-    """Reads the image column of a ``datasets.Dataset`` row by row, so a large split is never held in memory."""
-
-    def __init__(self, dataset: Any, column: str) -> None:
-        self.dataset = dataset
-        self.column = column
-
-    def exists(self, key: str) -> bool:
-        return 0 <= int(key) < len(self.dataset)
-
-    def open(self, key: str) -> Image.Image:
-        return self.dataset[int(key)][self.column].convert("RGB")
-
-    def describe(self, key: str) -> str:
-        return f"row {key} of the dataset's {self.column!r} column"
 
 
 def classification_from_dataset(
