@@ -60,6 +60,10 @@ class ShapesDemoArguments:
     )
     seeds: str = field(default="0", metadata={"help": "Comma-separated training seeds (the world stays the same)."})
     world_seed: int = field(default=0, metadata={"help": "Seed of the world: scenes, captions and benchmark."})
+    grid: int = field(
+        default=4,
+        metadata={"help": "Objects stand at the cell centres of a grid x grid lattice; 0 places them anywhere."},
+    )
     train_size: int = field(default=8000, metadata={"help": "Training scenes (one caption each)."})
     test_size: int = field(
         default=1000, metadata={"help": "Test scenes (unseen combinations) the benchmark draws from."}
@@ -81,15 +85,17 @@ class ShapesDemoArguments:
 def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
     """The world config, its training split with hard negatives, and the world folder (built once, then reused)."""
     world_dir = Path(demo.world_dir or Path(args.output_dir) / "world")
-    config = WorldConfig(seed=demo.world_seed)
+    config = WorldConfig(seed=demo.world_seed, grid=demo.grid or None)
     with args.main_process_first(desc="building the shapes world"):
         if (world_dir / "dataset").is_dir():
             dataset = load_shapes_dataset(world_dir / "dataset")
-            built = (load_world_config(world_dir / "dataset").seed, len(dataset["train"]), len(dataset["test"]))
-            if built != (demo.world_seed, demo.train_size, demo.test_size):
+            built = load_world_config(world_dir / "dataset")
+            found = (built.seed, built.grid, len(dataset["train"]), len(dataset["test"]))
+            wanted = (config.seed, config.grid, demo.train_size, demo.test_size)
+            if found != wanted:
                 raise ValueError(
-                    f"{world_dir} holds a world with (seed, train, test) = {built}, not "
-                    f"{(demo.world_seed, demo.train_size, demo.test_size)}: pass another --world_dir or delete it"
+                    f"{world_dir} holds a world with (seed, grid, train, test) = {found}, not {wanted}: pass "
+                    "another --world_dir or delete it"
                 )
         else:
             dataset = build_shapes_dataset(

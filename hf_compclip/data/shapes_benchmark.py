@@ -280,6 +280,7 @@ def write_shapes_benchmark(
     world = {
         "seed": config.seed,
         "image_size": config.image_size,
+        "grid": config.grid,
         "split": split,
         "n_per_category": n_per_category,
         "held_out": config.held_out.describe(),

@@ -115,7 +115,12 @@ def build_shapes_dataset(
             }
         )
         splits.save_to_disk(str(out_dir))
-    world = {"seed": config.seed, "image_size": config.image_size, "object_count_weights": config.object_count_weights}
+    world = {
+        "seed": config.seed,
+        "image_size": config.image_size,
+        "object_count_weights": config.object_count_weights,
+        "grid": config.grid,
+    }
     world |= {
         "held_out": {
             "color_shapes": config.held_out.color_shapes,
@@ -142,6 +147,9 @@ def load_world_config(path: str | Path) -> WorldConfig:
     try:
         world = json.loads(file.read_text())
         held_out = HeldOut(**world["held_out"])
-        return WorldConfig(world["seed"], world["image_size"], tuple(world["object_count_weights"]), held_out)
+        # A world written before the lattice existed placed its objects anywhere: no "grid" means None.
+        return WorldConfig(
+            world["seed"], world["image_size"], tuple(world["object_count_weights"]), held_out, world.get("grid")
+        )
     except (OSError, KeyError, TypeError, json.JSONDecodeError) as error:
         raise ValueError(f"{file}: not a readable shapes world description ({error!r})") from error

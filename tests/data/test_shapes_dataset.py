@@ -83,3 +83,14 @@ def test_missing_or_bad_inputs_are_named(tmp_path):
     (tmp_path / "shapes_world.json").write_text("{}")
     with pytest.raises(ValueError, match=r"shapes_world\.json"):
         load_world_config(tmp_path)
+
+
+def test_a_world_file_from_before_the_lattice_reads_as_objects_anywhere(saved, tmp_path):
+    import json
+
+    out_dir, _ = saved
+    world = json.loads((out_dir / "shapes_world.json").read_text())
+    assert world["grid"] == 4
+    del world["grid"]
+    (tmp_path / "shapes_world.json").write_text(json.dumps(world))
+    assert load_world_config(tmp_path).grid is None

@@ -106,3 +106,22 @@ def test_rendering_paints_each_object_in_its_colour_on_the_background():
 def test_world_config_rejects_bad_weights():
     with pytest.raises(ValueError, match="object_count_weights"):
         WorldConfig(object_count_weights=(1.0, -1.0, 0.0))
+
+
+def test_grid_worlds_put_every_object_in_the_centre_of_a_cell():
+    for grid in (4, 3):
+        scenes = _scenes(WorldConfig(grid=grid), "train", 200)
+        centres = {(k + 0.5) / grid for k in range(grid)}
+        assert all(o.x in centres and o.y in centres for scene in scenes for o in scene.objects)
+        # a big object stays inside its cell, so each one falls in one patch of a grid x grid ViT
+        assert all(o.radius < 0.5 / grid for scene in scenes for o in scene.objects)
+        assert max(len(scene.objects) for scene in scenes) == 3
+    anywhere = _scenes(WorldConfig(grid=None), "train", 50)
+    assert len({o.x for scene in anywhere for o in scene.objects}) > 50
+    assert _scenes(WorldConfig(grid=None), "test", 30) != _scenes(WorldConfig(), "test", 30)
+
+
+@pytest.mark.parametrize("grid", [1, 5])
+def test_a_grid_whose_cells_cannot_hold_a_big_object_is_refused(grid):
+    with pytest.raises(ValueError, match=f"grid {grid}: choose 2 to 4 cells a side"):
+        WorldConfig(grid=grid)

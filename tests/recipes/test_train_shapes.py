@@ -42,5 +42,7 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     assert card_scores["seen"]["swap_obj"] == results["runs"]["ce_clip"][1]["seen/swap_obj"]
 
     changed = [*argv, "--train_size", "64"]
-    with pytest.raises(ValueError, match=r"holds a world with \(seed, train, test\) = \(0, 48, 60\)"):
+    with pytest.raises(ValueError, match=r"\(seed, grid, train, test\) = \(0, 4, 48, 60\), not \(0, 4, 64, 60\)"):
         shapes_recipe.main(changed)
+    with pytest.raises(ValueError, match=r"= \(0, 4, 48, 60\), not \(0, None, 48, 60\)"):
+        shapes_recipe.main([*argv, "--grid", "0"])
