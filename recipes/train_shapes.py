@@ -1,10 +1,12 @@
 """The embedded demo: CE-CLIP against plain CLIP training on the shapes world, with nothing to download.
 
 Builds the world (pictures, captions, a test split of unseen combinations and its SugarCrepe-format
-benchmark), adds hard negatives to the training captions with the rules generator (the same pipeline as
-for COCO), trains a tiny CLIP from scratch once per configuration and seed, scores each on the held-out
-benchmark (unseen combinations) and on an in-distribution one, and prints the table. Every run is saved
-as a plain ``CLIPModel`` with its card and threshold plot.
+benchmark) and adds hard negatives to the training captions with the rules generator (the same pipeline as
+for COCO). Then, per seed, it reproduces the paper's setting in miniature: a tiny CLIP is first pretrained
+from scratch with the plain CLIP loss (the stand-in for OpenAI's CLIP), and each configuration fine-tunes
+that same model. Every model is scored on the held-out benchmark (unseen combinations) and on an
+in-distribution one, the table is printed, and every run is saved as a plain ``CLIPModel`` with its card
+and threshold plot.
 
     python recipes/train_shapes.py                                   # plain CLIP vs CE-CLIP, one seed
     python recipes/train_shapes.py --configurations clip,itc_hn,itc_hn_imc,itc_hn_cmr,ce_clip --seeds 0,1,2
@@ -19,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transformers import HfArgumentParser
+from transformers import CLIPModel, CLIPProcessor, HfArgumentParser
 
 from hf_compclip.data import (
     WorldConfig,
@@ -38,13 +40,13 @@ from hf_compclip.training.ablation import ablation_overrides, plot_summary, summ
 CATEGORIES = ["replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"]
 METRICS = [f"{benchmark}/{category}" for benchmark in ("heldout", "seen") for category in CATEGORIES]
 
-# A tiny model trained from scratch needs a far larger step than the paper's fine-tuning of OpenAI CLIP.
+# The fine-tuning stage; the pretraining stage has its own epochs and learning rate (ShapesDemoArguments).
 DEMO_DEFAULTS = {
     "output_dir": "outputs/shapes",
-    "learning_rate": 1e-3,
+    "learning_rate": 2e-4,
     "per_device_train_batch_size": 64,
-    "num_train_epochs": 10,
-    "warmup_steps": 50,
+    "num_train_epochs": 5,
+    "warmup_steps": 20,
     "logging_steps": 10,
     "save_strategy": "no",
     "report_to": "none",
@@ -59,6 +61,17 @@ class ShapesDemoArguments:
         metadata={"help": "Comma-separated ablation rows: clip, itc_hn, itc_hn_imc, itc_hn_cmr, ce_clip."},
     )
     seeds: str = field(default="0", metadata={"help": "Comma-separated training seeds (the world stays the same)."})
+    pretrain_epochs: float = field(
+        default=10,
+        metadata={
+            "help": "Epochs of plain CLIP training from scratch before the configurations fine-tune the result, as "
+            "CE-CLIP fine-tunes OpenAI's CLIP; 0 trains every configuration from scratch."
+        },
+    )
+    pretrain_learning_rate: float = field(
+        default=1e-3,
+        metadata={"help": "Peak learning rate of the pretraining stage (from scratch needs a large one)."},
+    )
     world_seed: int = field(default=0, metadata={"help": "Seed of the world: scenes, captions and benchmark."})
     grid: int = field(
         default=4,
@@ -153,31 +166,44 @@ def main(argv: list[str] | None = None) -> dict:
         "tags": ["shapes-world", "demo"],
     }
     runs: dict[str, list[dict[str, float]]] = {}
-    for name in demo.configurations.split(","):
-        overrides = ablation_overrides(name.strip())
-        for seed in (int(s) for s in demo.seeds.split(",")):
-            run_dir = Path(args.output_dir) / name / f"seed{seed}"
-            run_args = dataclasses.replace(args, output_dir=str(run_dir), seed=seed, **overrides)
-            model, processor = build_shapes_clip(
-                config,
-                seed=seed,
-                hidden_size=demo.hidden_size,
-                num_layers=demo.num_layers,
-                patch_size=demo.patch_size,
-                projection_dim=demo.hidden_size,
+
+    def run(name: str, seed: int, model, processor, **overrides) -> Path:
+        run_dir = Path(args.output_dir) / name / f"seed{seed}"
+        trainer = CompositionalCLIPTrainer(
+            model=model,
+            args=dataclasses.replace(args, output_dir=str(run_dir), seed=seed, **overrides),
+            train_dataset=train,
+            processing_class=processor,
+            evaluator=evaluator,
+            card_data={**card_data, "model_name": f"shapes-{name}-seed{seed}"},
+        )
+        trainer.train()
+        scores = trainer.evaluate()
+        trainer.save_model(str(run_dir))
+        runs.setdefault(name, []).append({k.removeprefix("eval_"): v for k, v in scores.items() if "/" in k})
+        return run_dir
+
+    configurations = {name.strip(): ablation_overrides(name.strip()) for name in demo.configurations.split(",")}
+    sizes = {"hidden_size": demo.hidden_size, "num_layers": demo.num_layers, "patch_size": demo.patch_size}
+    for seed in (int(s) for s in demo.seeds.split(",")):
+        start = None
+        if demo.pretrain_epochs > 0:
+            model, processor = build_shapes_clip(config, seed=seed, projection_dim=demo.hidden_size, **sizes)
+            start = run(
+                "pretrained",
+                seed,
+                model,
+                processor,
+                num_train_epochs=demo.pretrain_epochs,
+                learning_rate=demo.pretrain_learning_rate,
+                **ablation_overrides("clip"),
             )
-            trainer = CompositionalCLIPTrainer(
-                model=model,
-                args=run_args,
-                train_dataset=train,
-                processing_class=processor,
-                evaluator=evaluator,
-                card_data={**card_data, "model_name": f"shapes-{name}-seed{seed}"},
-            )
-            trainer.train()
-            scores = trainer.evaluate()
-            trainer.save_model(str(run_dir))
-            runs.setdefault(name, []).append({k.removeprefix("eval_"): v for k, v in scores.items() if "/" in k})
+        for name, overrides in configurations.items():
+            if start is None:
+                model, processor = build_shapes_clip(config, seed=seed, projection_dim=demo.hidden_size, **sizes)
+            else:
+                model, processor = CLIPModel.from_pretrained(start), CLIPProcessor.from_pretrained(start)
+            run(name, seed, model, processor, **overrides)
     summary = summarise(runs)
     if args.should_save:
         table = summary_markdown(summary, METRICS)

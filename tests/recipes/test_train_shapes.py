@@ -3,9 +3,14 @@
 import json
 
 import pytest
+import torch
 from transformers import CLIPModel
 
 from hf_compclip.hub import card_eval_results
+
+
+def patch_weights(run_dir) -> torch.Tensor:
+    return CLIPModel.from_pretrained(run_dir).vision_model.embeddings.patch_embedding.weight.detach()
 
 
 def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path):
@@ -18,7 +23,7 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     summary = shapes_recipe.main(argv)
 
     results = json.loads((output / "results.json").read_text())
-    assert set(results["runs"]) == {"clip", "ce_clip"}
+    assert set(results["runs"]) == {"pretrained", "clip", "ce_clip"}
     assert all(len(seeds) == 2 for seeds in results["runs"].values())
     for name, seeds in results["runs"].items():
         mean, _, count = summary[name]["heldout/avg"]
@@ -28,7 +33,7 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     assert (
         "| heldout/swap_att |" in table
         and "| seen/avg |" in table
-        and "Seeds per configuration: clip 2, ce_clip 2." in table
+        and "Seeds per configuration: pretrained 2, clip 2, ce_clip 2." in table
     )
     assert (output / "results.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -40,6 +45,18 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     card_scores = card_eval_results(run / "README.md")
     assert card_scores["heldout"]["avg"] == results["runs"]["ce_clip"][1]["heldout/avg"]
     assert card_scores["seen"]["swap_obj"] == results["runs"]["ce_clip"][1]["seen/swap_obj"]
+    # Every configuration of a seed fine-tunes that seed's pretrained model, and its card says so.
+    assert str(output / "pretrained" / "seed1") in (run / "README.md").read_text()
+    start = {seed: patch_weights(output / "pretrained" / f"seed{seed}") for seed in (0, 1)}
+    for name in ("clip", "ce_clip"):
+        tuned = patch_weights(output / name / "seed1")
+        assert 0 < (tuned - start[1]).norm() < 0.1 * (tuned - start[0]).norm()
+
+    scratch = tmp_path / "scratch"
+    shapes_recipe.main([*argv[2:], "--output_dir", str(scratch), "--world_dir", str(output / "world"),
+                        "--configurations", "clip", "--seeds", "0", "--pretrain_epochs", "0"])  # fmt: skip
+    assert set(json.loads((scratch / "results.json").read_text())["runs"]) == {"clip"}
+    assert "trained from a random initialisation" in (scratch / "clip" / "seed0" / "README.md").read_text()
 
     changed = [*argv, "--train_size", "64"]
     with pytest.raises(ValueError, match=r"\(seed, grid, train, test\) = \(0, 4, 48, 60\), not \(0, 4, 64, 60\)"):
