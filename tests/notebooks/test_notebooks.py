@@ -40,7 +40,7 @@ def test_committed_notebooks_have_no_outputs_and_install_only_when_missing(name)
 def test_quickstart_trains_both_models_and_shows_table_plot_and_scores(tmp_path):
     notebook = run_notebook("01_quickstart.ipynb", tmp_path)
     text = text_output(notebook)
-    table = re.search(r"\| metric \| clip \| ce_clip \|\n\|.*\n((?:\|.*\n)+)", text)
+    table = re.search(r"\| metric \| pretrained \| clip \| ce_clip \|\n\|.*\n((?:\|.*\n)+)", text)
     assert table, text[-2000:]
     rows = {line.split("|")[1].strip() for line in table.group(1).splitlines()}
     categories = ["replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"]
@@ -51,10 +51,10 @@ def test_quickstart_trains_both_models_and_shows_table_plot_and_scores(tmp_path)
     # the world's pictures, the results chart, the threshold plot and the benchmark picture
     assert image_outputs(notebook) == 4
     summary = json.loads((tmp_path / "run" / "shapes-demo" / "results.json").read_text())["summary"]
-    assert set(summary) == {"clip", "ce_clip"}
+    assert set(summary) == {"pretrained", "clip", "ce_clip"}
     for line in table.group(1).splitlines():  # the table shown is this run's: mean ± std in percent
         cells = [cell.strip() for cell in line.split("|")[1:-1]]
-        for configuration, cell in zip(["clip", "ce_clip"], cells[1:], strict=True):
+        for configuration, cell in zip(["pretrained", "clip", "ce_clip"], cells[1:], strict=True):
             mean, std, _ = summary[configuration][cells[0]]
             assert cell == f"{100 * mean:.1f} ± {100 * std:.1f}"
 
