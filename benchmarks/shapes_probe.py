@@ -25,6 +25,8 @@ from hf_compclip.evaluation.scorer import pooled_features
 def choice_accuracy(model: CLIPModel, processor: CLIPProcessor, split, limit: int = 300) -> tuple[int, float, float]:
     """(scenes, shape accuracy, colour accuracy) over the split's first ``limit`` one-object scenes."""
     rows = [index for index, objects in enumerate(split["objects"]) if len(objects) == 1][:limit]
+    if not rows:
+        raise ValueError(f"the {split.split} split has no one-object scene to probe")
     scenes = split.select(rows)
     pixels = processor(images=list(scenes["image"]), return_tensors="pt")
     images = torch.nn.functional.normalize(pooled_features(model.get_image_features(**pixels)), dim=-1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Callable
 
 import torch
 
@@ -21,8 +22,8 @@ from hf_compclip.data import build_shapes_clip
 from hf_compclip.data.shapes_world import SHAPES, WorldConfig, render_scene, sample_scene
 
 
-def batches(grid: int | None, processor, seed: int):
-    """An endless stream of (pixel_values, shape index) for batches of single-object pictures."""
+def batches(grid: int | None, processor, seed: int) -> Callable[[int], tuple[torch.Tensor, torch.Tensor]]:
+    """A seeded draw of ``size`` one-object pictures as (pixel_values, shape index): a fresh batch per call."""
     rng = random.Random(seed)
 
     def draw(size: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -26,7 +26,12 @@ from transformers import CLIPModel, CLIPProcessor, HfArgumentParser
 from transformers.trainer_utils import get_last_checkpoint
 
 from hf_compclip.data.coco import ANNOTATION_FORMATS, read_coco_captions
-from hf_compclip.training import CompositionalCLIPCollator, CompositionalCLIPConfig, CompositionalCLIPTrainer
+from hf_compclip.training import (
+    CompositionalCLIPCollator,
+    CompositionalCLIPConfig,
+    CompositionalCLIPTrainer,
+    end_processes,
+)
 from hf_compclip.training.augment import RandomResizedCrop
 
 logger = logging.getLogger("train_coco")
@@ -239,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
     trainer.save_state()
-    trainer.accelerator.end_training()  # closes trackers and the process group before the interpreter exits
+    del trainer, model
+    end_processes()
     return 0
 
 

@@ -34,7 +34,7 @@ from hf_compclip.data import (
 )
 from hf_compclip.evaluation import CompositionalEvaluator, load_sugarcrepe
 from hf_compclip.negatives import ContextModel, add_hard_negatives, load_generator
-from hf_compclip.training import CompositionalCLIPConfig, CompositionalCLIPTrainer
+from hf_compclip.training import CompositionalCLIPConfig, CompositionalCLIPTrainer, end_processes
 from hf_compclip.training.ablation import ablation_overrides, plot_summary, summarise, summary_markdown
 
 CATEGORIES = ["replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att", "avg"]
@@ -65,7 +65,9 @@ class ShapesDemoArguments:
         default=10,
         metadata={
             "help": "Epochs of plain CLIP training from scratch before the configurations fine-tune the result, as "
-            "CE-CLIP fine-tunes OpenAI's CLIP; 0 trains every configuration from scratch."
+            "CE-CLIP fine-tunes OpenAI's CLIP. 0 trains every configuration from scratch with the fine-tuning "
+            "settings (--learning_rate, --num_train_epochs, --warmup_steps): raise them for that. --max_steps caps "
+            "both stages."
         },
     )
     pretrain_learning_rate: float = field(
@@ -212,6 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
         (output / "results.md").write_text(table + "\n")
         plot_summary(summary, METRICS, output / "results.png", title="shapes-world benchmarks (mean ± std)")
         print(table)
+    end_processes()
     return summary
 
 

@@ -195,10 +195,11 @@ def _place(
     return tuple(objects)
 
 
-def sample_scene(rng: random.Random, n_objects: int, grid: int | None = None) -> Scene:
+def sample_scene(rng: random.Random, n_objects: int, grid: int | None) -> Scene:
     """A random scene of ``n_objects`` distinct-looking objects whose pairs all have a clear relation.
 
-    With ``grid``, object centres sit at the centres of the cells of a ``grid`` x ``grid`` lattice.
+    With ``grid``, object centres sit at the centres of the cells of a ``grid`` x ``grid`` lattice; with None,
+    anywhere (see `WorldConfig`).
     """
     if not 1 <= n_objects <= 3:
         raise ValueError(f"a scene holds one to three objects, not {n_objects}")
@@ -241,10 +242,11 @@ class WorldConfig:
             raise ValueError(f"object_count_weights needs three non-negative weights, got {self.object_count_weights}")
         if self.image_size < 16:
             raise ValueError(f"image_size {self.image_size} is too small to tell a cross from a square")
-        if self.grid is not None and not 2 <= self.grid <= 0.5 / max(SIZES.values()):
+        # 3 cells a side at least: on 2 x 2 any three cells include a diagonal pair, which has no clear relation.
+        if self.grid is not None and not 3 <= self.grid <= 0.5 / max(SIZES.values()):
             raise ValueError(
-                f"grid {self.grid}: choose 2 to {int(0.5 / max(SIZES.values()))} cells a side (a big object must fit "
-                "in its cell), or None to place objects anywhere"
+                f"grid {self.grid}: choose 3 to {int(0.5 / max(SIZES.values()))} cells a side (three objects need "
+                "clear relations, a big object must fit in its cell), or None to place objects anywhere"
             )
 
 

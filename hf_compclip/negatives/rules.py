@@ -333,7 +333,7 @@ class RulesGenerator(NegativeGenerator):
         lexicon = "default"
         if self.lexicon_path is not None:
             lexicon = hashlib.sha256(Path(self.lexicon_path).read_bytes()).hexdigest()
-        return {
+        config = {
             "slots": list(self.slots),
             "seed": self.seed,
             "lexicon": lexicon,
@@ -341,8 +341,10 @@ class RulesGenerator(NegativeGenerator):
             # The counts, not the file name: refitting on other captions must change the cache key.
             "context": self.context.fingerprint if self.context is not None else None,
             "top_k": self.top_k,
-            "known_words_only": self.known_words_only,
         }
+        if self.known_words_only:  # only when set, so the caches made before the option existed stay valid
+            config["known_words_only"] = True
+        return config
 
     def __getstate__(self) -> dict[str, Any]:
         # Bound methods, caches, the lexicon and the context model are rebuilt on unpickling (datasets' worker
@@ -358,7 +360,7 @@ class RulesGenerator(NegativeGenerator):
             state["swap_across_categories"],
             state["context_source"],
             state["top_k"],
-            state["known_words_only"],
+            state.get("known_words_only", False),
         )
 
     def generate(self, captions: list[str]) -> list[dict[str, list]]:

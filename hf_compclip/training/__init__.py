@@ -15,6 +15,7 @@ from hf_compclip.training.interpolation import (
 )
 from hf_compclip.training.lora import apply_lora, merge_lora
 from hf_compclip.training.plots import plot_training_curves
+from hf_compclip.training.processes import end_processes
 from hf_compclip.training.trainer import CompositionalCLIPTrainer
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "RandomResizedCrop",
     "ablation_overrides",
     "apply_lora",
+    "end_processes",
     "freeze_tower",
     "interpolate_checkpoints",
     "interpolate_models",

@@ -174,9 +174,10 @@ class CompositionalCLIPTrainer(Trainer):
         return means
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        # Only the periodic training log carries "loss"; evaluation terms join their own loop's metrics instead
-        # (see `evaluation_loop`), under whatever prefix evaluate() or predict() was given.
-        if "loss" in logs:
+        # Training logs carry "loss" (periodic) or "train_loss" (the summary, which takes the steps since the last
+        # periodic log); evaluation terms join their own loop's metrics instead (see `evaluation_loop`), under
+        # whatever prefix evaluate() or predict() was given.
+        if "loss" in logs or "train_loss" in logs:
             logs.update(self._flush("train"))
         super().log(logs, start_time)
 
@@ -220,8 +221,10 @@ class CompositionalCLIPTrainer(Trainer):
                 scores = self.evaluator(model, self.processing_class)
         finally:
             model.train(was_training)
-        self.last_eval_scores = {f"{prefix}_{name}": value for name, value in scores.items()}
-        return dict(self.last_eval_scores)
+        prefixed = {f"{prefix}_{name}": value for name, value in scores.items()}
+        if prefix == "eval":  # the card reports evaluation scores, not a predict() or a "test" run
+            self.last_eval_scores = prefixed
+        return prefixed
 
     # ---------------------------------------------------------------------------------------- the optimizer
     def get_decay_parameter_names(self, model: nn.Module) -> list[str]:

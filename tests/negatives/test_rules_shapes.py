@@ -6,6 +6,8 @@ These captions have colours (one of them, "orange", also a fruit), sizes, shape 
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from hf_compclip.negatives import RulesGenerator, default_lexicon
@@ -161,5 +163,9 @@ def test_known_words_only_replaces_by_the_corpus_words():
     assert sum(sum(row["negative_mask"]) for row in closed_rows) >= 0.9 * sum(
         sum(row["negative_mask"]) for row in open_rows
     )
+    closed = RulesGenerator(slots=SLOTS, context=context, known_words_only=True)
+    assert pickle.loads(pickle.dumps(closed))(CAPTIONS) == closed(CAPTIONS)
+    assert closed.config()["known_words_only"] is True
+    assert "known_words_only" not in RulesGenerator(slots=SLOTS, context=context).config()
     with pytest.raises(ValueError, match="known_words_only needs a context model"):
         RulesGenerator(context=None, known_words_only=True)
