@@ -30,6 +30,7 @@ from hf_compclip.data import (
     load_shapes_dataset,
     load_world_config,
     mask_held_out_negatives,
+    scene_from_row,
     write_shapes_benchmark,
 )
 from hf_compclip.evaluation import CompositionalEvaluator, load_sugarcrepe
@@ -121,8 +122,14 @@ def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
                 test_size=demo.test_size,
             )
             write_shapes_benchmark(world_dir / "benchmark", config, n_per_category=demo.benchmark_size)
+            # In-distribution scenes, none of them a training picture: the score is not one of memory.
+            training_scenes = {scene_from_row(row) for row in dataset["train"].select_columns(["objects"])}
             write_shapes_benchmark(
-                world_dir / "benchmark_seen", config, n_per_category=demo.benchmark_size, split="validation"
+                world_dir / "benchmark_seen",
+                config,
+                n_per_category=demo.benchmark_size,
+                split="validation",
+                exclude=training_scenes,
             )
         # The plausibility model that ranks replacements is fitted on the world's own training captions, and
         # replacements keep to its words: a colour becomes one of the world's colours rather than COCO's

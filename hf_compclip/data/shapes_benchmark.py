@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -213,12 +213,17 @@ def make_item(
 
 
 def benchmark_items(
-    config: WorldConfig, n_per_category: int = 300, categories: Sequence[str] = CATEGORIES, split: str = "test"
+    config: WorldConfig,
+    n_per_category: int = 300,
+    categories: Sequence[str] = CATEGORIES,
+    split: str = "test",
+    exclude: Collection[Scene] = frozenset(),
 ) -> tuple[dict[int, Scene], dict[str, list[BenchmarkItem]]]:
     """``n_per_category`` items per category from the scenes of ``split``, and the scenes they use by index.
 
     A scene serves each category at most once; each category has its own random stream, so asking for fewer
-    categories leaves the items of the others unchanged.
+    categories leaves the items of the others unchanged. Scenes in ``exclude`` (the training scenes, for an
+    in-distribution benchmark: on the lattice a one-object scene has only 640 forms) are skipped.
     """
     unknown = sorted(set(categories) - set(BUILDERS))
     if unknown:
@@ -235,6 +240,8 @@ def benchmark_items(
                 break
             if index >= MAX_SCENES_PER_ITEM * n_per_category:
                 raise ValueError(f"the shapes world cannot fill categories {wanting} with {n_per_category} items")
+            if scene in exclude:
+                continue
             for category in wanting:
                 item = make_item(category, scene, index, config, rngs[category])
                 if item is not None:
@@ -251,6 +258,7 @@ def write_shapes_benchmark(
     n_per_category: int = 300,
     categories: Sequence[str] = CATEGORIES,
     split: str = "test",
+    exclude: Collection[Scene] = frozenset(),
 ) -> dict[str, int]:
     """Write the benchmark as SugarCrepe files plus ``images/``, ``scenes.json`` and ``world.json``.
 
@@ -259,7 +267,7 @@ def write_shapes_benchmark(
     """
     config = config or WorldConfig()
     out_dir = Path(out_dir)
-    scenes, items = benchmark_items(config, n_per_category, categories, split)
+    scenes, items = benchmark_items(config, n_per_category, categories, split, frozenset(exclude))
     images = out_dir / "images"
     images.mkdir(parents=True, exist_ok=True)
     filenames = {index: f"{scene_id(split, index)}.png" for index in scenes}
@@ -282,6 +290,7 @@ def write_shapes_benchmark(
         "image_size": config.image_size,
         "grid": config.grid,
         "split": split,
+        "excluded_scenes": len(exclude),
         "n_per_category": n_per_category,
         "held_out": config.held_out.describe(),
     }

@@ -1,3 +1,4 @@
+import itertools
 import json
 from collections import Counter
 
@@ -11,7 +12,7 @@ from hf_compclip.data.shapes_benchmark import (
     write_shapes_benchmark,
 )
 from hf_compclip.data.shapes_captions import caption_is_true, parse_caption
-from hf_compclip.data.shapes_world import HeldOut, WorldConfig
+from hf_compclip.data.shapes_world import HeldOut, WorldConfig, iter_scenes
 
 N_PER_CATEGORY = 40
 
@@ -102,6 +103,18 @@ def test_items_are_deterministic_and_categories_independent():
     _, only_swaps = benchmark_items(config, 10, categories=["swap_att", "swap_obj"])
     assert everything == again
     assert only_swaps == {c: everything[c] for c in ("swap_att", "swap_obj")}
+
+
+def test_an_in_distribution_benchmark_skips_the_excluded_training_scenes(tmp_path):
+    config = WorldConfig(seed=9)
+    training = set(itertools.islice(iter_scenes(config, "train"), 2000))
+    scenes, _ = benchmark_items(config, 30, split="validation")
+    assert any(scene in training for scene in scenes.values())  # on the lattice, one-object scenes recur
+    kept, items = benchmark_items(config, 30, split="validation", exclude=training)
+    assert kept and not any(scene in training for scene in kept.values())
+    assert all(len(category_items) == 30 for category_items in items.values())
+    write_shapes_benchmark(tmp_path, config, n_per_category=2, split="validation", exclude=training)
+    assert json.loads((tmp_path / "world.json").read_text())["excluded_scenes"] == len(training)
 
 
 def test_bad_requests_are_refused_by_name(tmp_path):
