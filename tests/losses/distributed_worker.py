@@ -68,7 +68,7 @@ def run(model: torch.nn.Module, rows: slice, config: dict) -> dict:
     out.loss.backward()
     return {
         "loss": out.loss.detach(),
-        "terms": torch.stack([out.itc_loss, out.imc_loss, out.cmr_loss]),
+        "terms": torch.stack([out.itc_loss, out.imc_loss, out.cmr_loss]).detach(),
         "thresholds": out.thresholds,
         "grads": {name: p.grad.clone() for name, p in model.named_parameters()},
     }
