@@ -166,9 +166,11 @@ def render_model_card(
     eval_entries = eval_results_to_hub(eval_results) if eval_results else None
     _check_numbers({"negatives_quality": negatives_quality or {}}, "")
     hub_datasets = [name for name in datasets if _HUB_ID.match(name)]
+    # A local folder (a pretraining stage, a checkpoint) is stated in the text; the Hub's metadata wants a repo id.
+    hub_base_model = base_model if base_model and _HUB_ID.match(base_model) and not Path(base_model).exists() else None
     default_tags = ["clip", "compositionality", "hf-compclip"] + (["ce-clip", "hard-negatives"] if trained else [])
     card_data = ModelCardData(
-        base_model=base_model,
+        base_model=hub_base_model,
         datasets=hub_datasets or None,
         eval_results=eval_entries,
         language="en",
@@ -178,9 +180,16 @@ def render_model_card(
         pipeline_tag="zero-shot-image-classification",
         tags=list(dict.fromkeys([*default_tags, *tags])),
     )
+    # The ablation's control trains with the plain CLIP loss; its card must not claim CE-CLIP.
+    hard_negatives = bool(loss_config) and (
+        loss_config.get("itc_negatives", "batch") != "none"
+        or loss_config.get("imc_weight", 0) > 0
+        or loss_config.get("cmr_weight", 0) > 0
+    )
     if trained:
         origin = f"fine-tuned from `{base_model}`" if base_model else "trained from a random initialisation"
-        summary = f"A CLIP model {origin} for compositional image-text understanding with CE-CLIP."
+        method = "with CE-CLIP" if hard_negatives or not loss_config else "with the plain CLIP loss, as a control"
+        summary = f"A CLIP model {origin} for compositional image-text understanding {method}."
     else:
         summary = "An open_clip CLIP checkpoint converted to a transformers `CLIPModel`."
     template = resources.files("hf_compclip.hub").joinpath("templates", TEMPLATE_NAME).read_text(encoding="utf-8")
@@ -191,6 +200,7 @@ def render_model_card(
         summary=summary,
         load_id=repo_id or LOCAL_PLACEHOLDER_ID,
         trained=trained,
+        hard_negatives=hard_negatives or not loss_config,
         base_model=base_model,
         datasets=list(datasets),
         negatives_generator=negatives_generator,

@@ -103,6 +103,25 @@ def test_metadata_and_sections(tmp_path: Path) -> None:
     assert (tmp_path / "model" / "cmr_thresholds.png").read_bytes() == b"\x89PNG fake"
 
 
+def test_a_local_base_model_is_named_in_the_text_but_kept_out_of_the_metadata(tmp_path: Path) -> None:
+    local = tmp_path / "outputs" / "pretrained" / "seed0"
+    local.mkdir(parents=True)
+    for index, base in enumerate((str(local), "outputs/shapes/pretrained/seed0")):
+        root = tmp_path / f"run{index}"
+        root.mkdir()
+        path = save_model_card(root / "model", **{**_inputs(root), "base_model": base})
+        assert ModelCard.load(path).data.base_model is None
+        assert f"fine-tuned from `{base}`" in path.read_text()
+
+
+def test_the_plain_clip_loss_control_does_not_claim_ce_clip(tmp_path: Path) -> None:
+    control = {"itc_negatives": "none", "imc_weight": 0, "cmr_weight": 0}
+    text = save_model_card(tmp_path / "model", **{**_inputs(tmp_path), "loss_config": control}).read_text()
+    assert "understanding with the plain CLIP loss, as a control." in text
+    assert "plain symmetric CLIP loss, without hard negatives" in text
+    assert "Fine-tuned with hf_compclip's implementation of CE-CLIP" not in text
+
+
 def test_conversion_card_has_no_training_claims() -> None:
     text = render_model_card(base_model=None, conversion={"source": "epoch_5.pt", "activation": "quick_gelu"})
     assert "| activation | quick_gelu |" in text
