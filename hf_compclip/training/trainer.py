@@ -191,15 +191,27 @@ class CompositionalCLIPTrainer(Trainer):
         """The Trainer's evaluation (loss terms on ``eval_dataset``) plus the evaluator's scores.
 
         With an ``eval_dataset`` the scores join the Trainer's own metrics (see `evaluation_loop`), so one log
-        entry and one ``on_evaluate`` event carry both; without one, only the evaluator runs, and its scores
+        entry and one ``on_evaluate`` event carry both. Without one, only the evaluator runs, and its scores
         are logged and passed to ``on_evaluate`` here, so early stopping and best-model tracking see them.
+        With a dict of datasets, the Trainer evaluates each under its own prefix while the evaluator, which
+        depends on none of them, runs once, under ``metric_key_prefix``.
         """
-        if eval_dataset is not None or self.eval_dataset is not None:
+        datasets = eval_dataset if eval_dataset is not None else self.eval_dataset
+        several = isinstance(datasets, dict) and self.evaluator is not None
+        if datasets is not None and not several:
             return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
-        metrics = self._evaluator_scores(metric_key_prefix)
-        if metrics:
-            self.log(metrics)
-            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        metrics = {}
+        if several:
+            evaluator, self.evaluator = self.evaluator, None
+            try:
+                metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+            finally:
+                self.evaluator = evaluator
+        scores = self._evaluator_scores(metric_key_prefix)
+        if scores:
+            self.log(scores)
+            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, scores)
+        metrics.update(scores)
         return metrics
 
     def evaluation_loop(

@@ -128,6 +128,24 @@ def test_with_an_eval_dataset_one_entry_carries_loss_terms_and_scores(tiny_clip,
     assert {"eval_loss", "eval_itc_loss", "eval_shapes/swap_att"} <= set(entry)
 
 
+def test_with_several_eval_datasets_the_evaluator_runs_once(tiny_clip, tmp_path):
+    model, processor = tiny_clip
+    evaluator = FixedScores()
+    trainer = CompositionalCLIPTrainer(
+        model=fresh(model),
+        args=config(tmp_path, max_steps=2, per_device_eval_batch_size=8),
+        train_dataset=make_dataset(16),
+        eval_dataset={"a": make_dataset(16, seed=1), "b": make_dataset(8, seed=2)},
+        processing_class=processor,
+        evaluator=evaluator,
+    )
+    metrics = trainer.evaluate()
+    assert evaluator.calls == 1
+    assert metrics["eval_shapes/avg"] == 0.75 and metrics["eval_a_loss"] > 0 and metrics["eval_b_itc_loss"] > 0
+    assert not any(key.startswith(("eval_a_shapes", "eval_b_shapes")) for key in metrics)
+    assert trainer.evaluator is evaluator
+
+
 def test_push_needs_a_full_repository_id(trained):
     trained.args.hub_model_id = "tiny"
     try:
