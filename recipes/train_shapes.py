@@ -78,7 +78,10 @@ class ShapesDemoArguments:
     world_seed: int = field(default=0, metadata={"help": "Seed of the world: scenes, captions and benchmark."})
     grid: int = field(
         default=4,
-        metadata={"help": "Objects stand at the cell centres of a grid x grid lattice; 0 places them anywhere."},
+        metadata={"help": "Objects stand near the cell centres of a grid x grid lattice; 0 places them anywhere."},
+    )
+    jitter: float = field(
+        default=0.15, metadata={"help": "Largest offset of an object from its cell centre, as a fraction of a cell."}
     )
     train_size: int = field(default=8000, metadata={"help": "Training scenes (one caption each)."})
     test_size: int = field(
@@ -101,16 +104,16 @@ class ShapesDemoArguments:
 def prepare_world(demo: ShapesDemoArguments, args: CompositionalCLIPConfig):
     """The world config, its training split with hard negatives, and the world folder (built once, then reused)."""
     world_dir = Path(demo.world_dir or Path(args.output_dir) / "world")
-    config = WorldConfig(seed=demo.world_seed, grid=demo.grid or None)
+    config = WorldConfig(seed=demo.world_seed, grid=demo.grid or None, jitter=demo.jitter)
     with args.main_process_first(desc="building the shapes world"):
         if (world_dir / "dataset").is_dir():
             dataset = load_shapes_dataset(world_dir / "dataset")
             built = load_world_config(world_dir / "dataset")
-            found = (built.seed, built.grid, len(dataset["train"]), len(dataset["test"]))
-            wanted = (config.seed, config.grid, demo.train_size, demo.test_size)
+            found = (built.seed, built.grid, built.jitter, len(dataset["train"]), len(dataset["test"]))
+            wanted = (config.seed, config.grid, config.jitter, demo.train_size, demo.test_size)
             if found != wanted:
                 raise ValueError(
-                    f"{world_dir} holds a world with (seed, grid, train, test) = {found}, not {wanted}: pass "
+                    f"{world_dir} holds a world with (seed, grid, jitter, train, test) = {found}, not {wanted}: pass "
                     "another --world_dir or delete it"
                 )
         else:

@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--grid", type=int, default=4, help="objects stand at the cell centres of a GRID x GRID lattice; 0: anywhere"
     )
+    parser.add_argument(
+        "--jitter", type=float, default=0.15, help="largest offset from a cell centre, as a fraction of the cell"
+    )
     parser.add_argument("--train-size", type=int, default=8000, help="training scenes")
     parser.add_argument("--validation-size", type=int, default=500, help="validation scenes (no held-out combination)")
     parser.add_argument("--test-size", type=int, default=1000, help="test scenes (each shows a held-out combination)")
@@ -34,7 +37,7 @@ def _shapes_world(args: argparse.Namespace) -> int:
     from hf_compclip.data.shapes_dataset import build_shapes_dataset
     from hf_compclip.data.shapes_world import WorldConfig
 
-    config = WorldConfig(seed=args.seed, image_size=args.image_size, grid=args.grid or None)
+    config = WorldConfig(seed=args.seed, image_size=args.image_size, grid=args.grid or None, jitter=args.jitter)
     out_dir = Path(args.out_dir)
     dataset = build_shapes_dataset(
         out_dir / "dataset",

@@ -289,6 +289,7 @@ def write_shapes_benchmark(
         "seed": config.seed,
         "image_size": config.image_size,
         "grid": config.grid,
+        "jitter": config.jitter,
         "split": split,
         "excluded_scenes": len(exclude),
         "n_per_category": n_per_category,

@@ -120,6 +120,7 @@ def build_shapes_dataset(
         "image_size": config.image_size,
         "object_count_weights": config.object_count_weights,
         "grid": config.grid,
+        "jitter": config.jitter,
     }
     world |= {
         "held_out": {
@@ -147,9 +148,15 @@ def load_world_config(path: str | Path) -> WorldConfig:
     try:
         world = json.loads(file.read_text())
         held_out = HeldOut(**world["held_out"])
-        # A world written before the lattice existed placed its objects anywhere: no "grid" means None.
+        # A world written before the lattice existed placed its objects anywhere: no "grid" means None; one
+        # written before the jitter put its objects exactly on the cell centres.
         return WorldConfig(
-            world["seed"], world["image_size"], tuple(world["object_count_weights"]), held_out, world.get("grid")
+            world["seed"],
+            world["image_size"],
+            tuple(world["object_count_weights"]),
+            held_out,
+            world.get("grid"),
+            world.get("jitter", 0.0),
         )
     except (OSError, KeyError, TypeError, json.JSONDecodeError) as error:
         raise ValueError(f"{file}: not a readable shapes world description ({error!r})") from error

@@ -110,7 +110,7 @@ def test_world_config_rejects_bad_weights():
 
 def test_grid_worlds_put_every_object_in_the_centre_of_a_cell():
     for grid in (4, 3):
-        scenes = _scenes(WorldConfig(grid=grid), "train", 200)
+        scenes = _scenes(WorldConfig(grid=grid, jitter=0.0), "train", 200)
         centres = {(k + 0.5) / grid for k in range(grid)}
         assert all(o.x in centres and o.y in centres for scene in scenes for o in scene.objects)
         # a big object stays inside its cell, so each one falls in one patch of a grid x grid ViT
@@ -118,6 +118,22 @@ def test_grid_worlds_put_every_object_in_the_centre_of_a_cell():
         assert max(len(scene.objects) for scene in scenes) == 3
     anywhere = _scenes(WorldConfig(grid=None), "train", 50)
     assert len({o.x for scene in anywhere for o in scene.objects}) > 50
+
+
+def test_jitter_keeps_objects_near_their_cell_centre_and_on_the_canvas():
+    jitter, grid = 0.15, 4
+    scenes = _scenes(WorldConfig(grid=grid, jitter=jitter), "train", 300)
+    offsets = []
+    for scene in scenes:
+        for obj in scene.objects:
+            assert obj.radius <= obj.x <= 1 - obj.radius and obj.radius <= obj.y <= 1 - obj.radius
+            for position in (obj.x, obj.y):
+                offset = abs(position * grid - (min(int(position * grid), grid - 1) + 0.5))
+                assert offset <= jitter + 1e-9
+                offsets.append(offset)
+    assert max(offsets) > 0.1 and len({round(o, 6) for o in offsets}) > 100
+    with pytest.raises(ValueError, match=r"jitter 0.5: choose a fraction of a cell in \[0, 0.5\)"):
+        WorldConfig(jitter=0.5)
 
 
 @pytest.mark.parametrize("grid", [2, 5])
