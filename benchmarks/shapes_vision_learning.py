@@ -6,7 +6,7 @@
 The demo's tiny CLIP scored at chance on every shape-dependent category until the world put its objects on
 a lattice, and it still scores at chance on relations. This measures why, with the strongest signal there is:
 the vision tower alone (plus a linear head) trained on labels, in three worlds: objects exactly at the cell
-centres of the 4 x 4 lattice that matches its 16-pixel patches, near them (the default world, jitter 0.15),
+centres of the 4 x 4 lattice that matches its 16-pixel patches (the default world), near them (jitter 0.15),
 and anywhere (``grid=None``), with the same seed, model, batches per step and learning rate.
 
 - ``shape``: name the shape of a one-object picture.
@@ -50,7 +50,7 @@ TASKS = {"shape": (1, shape_label), "relation": (2, relation_label)}
 """Per task: objects per picture, and the label of a scene (an index among 4 classes)."""
 
 
-PLACEMENTS = {"on the cell centres": (4, 0.0), "near them (default)": (4, 0.15), "anywhere (baseline)": (None, 0.0)}
+PLACEMENTS = {"on the cell centres (default)": (4, 0.0), "near them": (4, 0.15), "anywhere (baseline)": (None, 0.0)}
 """The worlds compared: ``(grid, jitter)`` of `WorldConfig`."""
 
 

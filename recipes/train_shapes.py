@@ -81,7 +81,7 @@ class ShapesDemoArguments:
         metadata={"help": "Objects stand near the cell centres of a grid x grid lattice; 0 places them anywhere."},
     )
     jitter: float = field(
-        default=0.15, metadata={"help": "Largest offset of an object from its cell centre, as a fraction of a cell."}
+        default=0.0, metadata={"help": "Largest offset of an object from its cell centre, as a fraction of a cell."}
     )
     train_size: int = field(default=8000, metadata={"help": "Training scenes (one caption each)."})
     test_size: int = field(

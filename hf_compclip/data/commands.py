@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--grid", type=int, default=4, help="objects stand at the cell centres of a GRID x GRID lattice; 0: anywhere"
     )
     parser.add_argument(
-        "--jitter", type=float, default=0.15, help="largest offset from a cell centre, as a fraction of the cell"
+        "--jitter", type=float, default=0.0, help="largest offset from a cell centre, as a fraction of the cell"
     )
     parser.add_argument("--train-size", type=int, default=8000, help="training scenes")
     parser.add_argument("--validation-size", type=int, default=500, help="validation scenes (no held-out combination)")

@@ -230,8 +230,9 @@ class WorldConfig:
     about one patch. A tiny ViT trained from scratch then tells the shapes apart within a few hundred steps; off
     the lattice it must learn every shape at every offset inside a patch, and after the demo's 1,250 steps it
     still cannot. ``jitter`` moves each object off its cell centre by up to that fraction of a cell on each
-    axis. Exactly on the centres (0) the tower learns shapes fastest but never learns where objects stand
-    relative to each other; 0.15 learns both (docs/shapes_world.md).
+    axis. Exactly on the centres (0, the default) the tower learns shapes fastest, but trained on labels it
+    never learns where objects stand relative to each other; at 0.15 it learns both from labels, yet the
+    demo's CLIP training learned shapes worse and relations no better (docs/shapes_world.md).
     """
 
     seed: int = 0
@@ -239,7 +240,7 @@ class WorldConfig:
     object_count_weights: tuple[float, float, float] = (0.2, 0.4, 0.4)
     held_out: HeldOut = field(default_factory=HeldOut)
     grid: int | None = 4
-    jitter: float = 0.15
+    jitter: float = 0.0
 
     def __post_init__(self) -> None:
         if (

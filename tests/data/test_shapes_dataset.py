@@ -90,7 +90,10 @@ def test_a_world_file_from_before_the_lattice_reads_as_objects_anywhere(saved, t
 
     out_dir, _ = saved
     world = json.loads((out_dir / "shapes_world.json").read_text())
-    assert world["grid"] == 4 and world["jitter"] == 0.15
+    assert world["grid"] == 4 and world["jitter"] == 0.0
+    world["jitter"] = 0.15
+    (tmp_path / "shapes_world.json").write_text(json.dumps(world))
+    assert load_world_config(tmp_path).jitter == 0.15
     del world["jitter"]
     (tmp_path / "shapes_world.json").write_text(json.dumps(world))
     assert load_world_config(tmp_path).jitter == 0.0

@@ -59,7 +59,7 @@ def test_short_demo_run_writes_models_results_and_plots(shapes_recipe, tmp_path)
     assert "trained from a random initialisation" in (scratch / "clip" / "seed0" / "README.md").read_text()
 
     changed = [*argv, "--train_size", "64"]
-    with pytest.raises(ValueError, match=r"= \(0, 4, 0.15, 48, 60\), not \(0, 4, 0.15, 64, 60\)"):
+    with pytest.raises(ValueError, match=r"= \(0, 4, 0.0, 48, 60\), not \(0, 4, 0.0, 64, 60\)"):
         shapes_recipe.main(changed)
-    with pytest.raises(ValueError, match=r"= \(0, 4, 0.15, 48, 60\), not \(0, None, 0.15, 48, 60\)"):
-        shapes_recipe.main([*argv, "--grid", "0"])
+    with pytest.raises(ValueError, match=r"= \(0, 4, 0.0, 48, 60\), not \(0, 4, 0.1, 48, 60\)"):
+        shapes_recipe.main([*argv, "--jitter", "0.1"])
