@@ -180,15 +180,16 @@ def render_model_card(
         pipeline_tag="zero-shot-image-classification",
         tags=list(dict.fromkeys([*default_tags, *tags])),
     )
-    # The ablation's control trains with the plain CLIP loss; its card must not claim CE-CLIP.
-    hard_negatives = bool(loss_config) and (
+    # The ablation's control trains with the plain CLIP loss (the rule of CompositionalCLIPConfig.uses_negatives);
+    # its card must not claim CE-CLIP. Without a loss config, the card keeps describing CE-CLIP.
+    plain_clip_loss = bool(loss_config) and not (
         loss_config.get("itc_negatives", "batch") != "none"
         or loss_config.get("imc_weight", 0) > 0
         or loss_config.get("cmr_weight", 0) > 0
     )
     if trained:
         origin = f"fine-tuned from `{base_model}`" if base_model else "trained from a random initialisation"
-        method = "with CE-CLIP" if hard_negatives or not loss_config else "with the plain CLIP loss, as a control"
+        method = "with the plain CLIP loss, as a control" if plain_clip_loss else "with CE-CLIP"
         summary = f"A CLIP model {origin} for compositional image-text understanding {method}."
     else:
         summary = "An open_clip CLIP checkpoint converted to a transformers `CLIPModel`."
@@ -200,7 +201,7 @@ def render_model_card(
         summary=summary,
         load_id=repo_id or LOCAL_PLACEHOLDER_ID,
         trained=trained,
-        hard_negatives=hard_negatives or not loss_config,
+        hard_negatives=not plain_clip_loss,
         base_model=base_model,
         datasets=list(datasets),
         negatives_generator=negatives_generator,
