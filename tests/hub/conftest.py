@@ -60,6 +60,11 @@ def open_clip():
     transformers must be imported first and the stub must not stay in ``sys.modules``: transformers probes
     for torchvision with ``find_spec``, which fails on a module without a spec.
     """
+    return import_open_clip()
+
+
+def import_open_clip():
+    """Import open_clip against the torchvision stub, then take the stub out of ``sys.modules`` again."""
     import transformers  # noqa: F401
 
     stub = _torchvision_stub()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import nbformat
 import pytest
@@ -62,17 +61,10 @@ def test_quickstart_trains_both_models_and_shows_table_plot_and_scores(tmp_path)
 @pytest.fixture
 def open_clip_checkpoint(tmp_path):
     """A random-weight open_clip model saved as a training checkpoint (``module.`` keys), with its model config."""
-    from tests.hub.conftest import _torchvision_stub
+    from tests.hub.conftest import import_open_clip
     from tests.hub.open_clip_models import small_open_clip
 
-    stub = _torchvision_stub()
-    sys.modules.update(stub)
-    try:
-        import open_clip
-    finally:
-        for name in stub:
-            sys.modules.pop(name, None)
-    model = small_open_clip(open_clip, quick_gelu=True)
+    model = small_open_clip(import_open_clip(), quick_gelu=True)
     path = tmp_path / "epoch_1.pt"
     torch.save({"epoch": 1, "state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
     config = tmp_path / "small.json"
